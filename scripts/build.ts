@@ -1,0 +1,47 @@
+/**
+ * Builds dist/hookrelay with `bun build --compile`.
+ *
+ * libsql picks its native addon with a computed `require(`@libsql/${target}`)`, which the
+ * bundler cannot follow, so the addon would be missing from the executable. The plugin below
+ * rewrites that one call into a static require of the addon for the build's target, which
+ * Bun then embeds.
+ */
+import type { BunPlugin } from "bun";
+import { familySync, GLIBC } from "detect-libc";
+
+const version: string = (await Bun.file("package.json").json()).version;
+const entry = process.argv[2] ?? "src/main.ts";
+const outfile = process.argv[3] ?? "dist/hookrelay";
+
+function libsqlTarget(): string {
+  const libc = process.platform === "linux" ? (familySync() === GLIBC ? "-gnu" : "-musl") : "";
+  return `${process.platform}-${process.arch}${libc}`;
+}
+
+const staticLibsqlAddon: BunPlugin = {
+  name: "static-libsql-addon",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]libsql[\\/]index\.js$/ }, async (args) => {
+      const source = await Bun.file(args.path).text();
+      const computed = "return require(`@libsql/${target}`);";
+      if (!source.includes(computed)) {
+        throw new Error(`libsql's addon loader changed; update ${import.meta.file}`);
+      }
+      const fixed = source.replace(computed, `return require("@libsql/${libsqlTarget()}");`);
+      return { contents: fixed, loader: "js" };
+    });
+  },
+};
+
+const result = await Bun.build({
+  entrypoints: [entry],
+  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+  minify: true,
+  sourcemap: "linked",
+  plugins: [staticLibsqlAddon],
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.log(`built ${outfile} (hookrelay ${version}, libsql ${libsqlTarget()})`);

@@ -1,0 +1,80 @@
+/**
+ * The HTTP API as one Elysia app: auth on /v1, a capped JSON body reader, and one error
+ * handler that turns every failure into problem+json.
+ */
+import { Elysia, type ValidationError } from "elysia";
+import { type FieldError, HookrelayError, validationError } from "../errors/hookrelay-error.ts";
+import { createTokenCheck } from "./auth.ts";
+import { deliveryRoutes } from "./delivery-routes.ts";
+import type { ApiDeps } from "./deps.ts";
+import { endpointRoutes } from "./endpoint-routes.ts";
+import { eventRoutes } from "./event-routes.ts";
+import { asHookrelayError, problemResponse } from "./problem.ts";
+import { readJsonBody } from "./request-body.ts";
+
+export function createApiApp(deps: ApiDeps, apiToken: string) {
+  const checkToken = createTokenCheck(apiToken);
+  return new Elysia({ normalize: false })
+    .onRequest(({ request }) => {
+      if (new URL(request.url).pathname.startsWith("/v1")) {
+        checkToken(request.headers.get("authorization"));
+      }
+    })
+    .onParse({ as: "global" }, ({ request }) => readJsonBody(request, deps.config.maxBodyBytes))
+    .onError({ as: "global" }, ({ code, error }) => {
+      if (code === "VALIDATION") return problemResponse(fromValidation(error));
+      if (code === "NOT_FOUND") {
+        return problemResponse(new HookrelayError("ERR_NOT_FOUND", "no such route"));
+      }
+      if (code === "PARSE") {
+        // Our body reader's own errors (size, media type, JSON) arrive wrapped as the cause.
+        const cause = (error as { cause?: unknown }).cause;
+        return problemResponse(
+          cause instanceof HookrelayError
+            ? cause
+            : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body"),
+        );
+      }
+      const failure = asHookrelayError(error);
+      if (failure.status >= 500) {
+        deps.log.error({ err: failure.cause ?? failure, code: failure.code }, "request failed");
+      }
+      const headers: Record<string, string> =
+        failure.code === "ERR_UNAVAILABLE" ? { "retry-after": "1" } : {};
+      return problemResponse(failure, headers);
+    })
+    .get("/healthz", () => ({ status: "ok" }))
+    .get("/readyz", async () => {
+      if (await deps.isReady()) return { status: "ready" };
+      throw new HookrelayError("ERR_UNAVAILABLE", "not ready", {
+        detail: "The database is not reachable or not migrated",
+      });
+    })
+    .use(endpointRoutes(deps))
+    .use(eventRoutes(deps))
+    .use(deliveryRoutes(deps));
+}
+
+/** Elysia's schema errors, as JSON pointers into the body or `query:`/`header:` names. */
+function fromValidation(error: Readonly<ValidationError>): HookrelayError {
+  const where = error.type === "body" ? "" : `${error.type === "params" ? "path" : error.type}:`;
+  const seen = new Set<string>();
+  const fields: FieldError[] = [];
+  for (const issue of error.all) {
+    const path = "path" in issue && typeof issue.path === "string" ? issue.path : "";
+    const field = where ? `${where}${path.replace(/^\//, "")}` : path || "/";
+    if (seen.has(field)) continue;
+    seen.add(field);
+    fields.push({ field, message: describeIssue(issue) });
+  }
+  return validationError(
+    fields.length > 0 ? fields : [{ field: where || "/", message: "is invalid" }],
+  );
+}
+
+function describeIssue(issue: ValidationError["all"][number]): string {
+  const message = "message" in issue && typeof issue.message === "string" ? issue.message : "";
+  if (/unexpected property|additional properties/i.test(message)) return "is not a known field";
+  if (/union/i.test(message)) return "is not one of the allowed values";
+  return message ? message.charAt(0).toLowerCase() + message.slice(1) : "is invalid";
+}

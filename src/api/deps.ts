@@ -1,0 +1,17 @@
+/** What the routes need from the running relay. */
+import type { Config } from "../config/config.ts";
+import type { Orm } from "../db/client.ts";
+import type { WriteQueue } from "../db/write-queue.ts";
+import type { Logger } from "../observability/logger.ts";
+
+export interface ApiDeps {
+  config: Readonly<Config>;
+  orm: Orm;
+  writer: WriteQueue;
+  log: Logger;
+  /** Tells the scheduler that deliveries may have become due. */
+  wakeScheduler(): void;
+  /** Readiness: the database answers and is migrated. */
+  isReady(): Promise<boolean>;
+  version: string;
+}

@@ -1,0 +1,82 @@
+/** How rows look on the wire: ISO times, camelCase, secrets only where asked for. */
+import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function endpointJson(row: EndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.eventTypes,
+    headers: row.headers,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export function endpointSecretJson(row: EndpointRow, now = Date.now()) {
+  const overlapping = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
+  return {
+    secret: row.secret,
+    previousSecret: overlapping ? row.previousSecret : null,
+    previousSecretExpiresAt: overlapping ? iso(row.previousSecretExpiresAt) : null,
+  };
+}
+
+export function deliveryJson(row: DeliveryRow) {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    endpointId: row.endpointId,
+    status: row.status,
+    attemptCount: row.attemptCount,
+    nextAttemptAt: row.status === "pending" ? iso(row.nextAttemptAt) : null,
+    lastStatusCode: row.lastStatusCode,
+    lastError: row.lastError,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+export function attemptJson(row: AttemptRow) {
+  return {
+    id: row.id,
+    attempt: row.attempt,
+    startedAt: iso(row.startedAt),
+    durationMs: row.durationMs,
+    statusCode: row.statusCode,
+    error: row.error,
+    retryAfterMs: row.retryAfterMs,
+    responseBody: row.responseBody,
+    responseBodyTruncated: row.responseBodyTruncated,
+  };
+}
+
+export function eventJson(row: EventRow) {
+  const envelope = JSON.parse(new TextDecoder().decode(row.body)) as { data?: unknown };
+  return {
+    id: row.id,
+    type: row.type,
+    payload: envelope.data ?? null,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+/** Opaque cursors: base64url of what the next page starts after. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}

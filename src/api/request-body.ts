@@ -1,0 +1,59 @@
+/**
+ * Reads a JSON request body with a size cap. The cap is enforced while reading, so a chunked
+ * upload without Content-Length is cut off at the limit instead of buffered whole.
+ */
+import { HookrelayError, validationError } from "../errors/hookrelay-error.ts";
+
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readCapped(request, maxBytes);
+  if (bytes.byteLength === 0) return {};
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new HookrelayError("ERR_UNSUPPORTED_MEDIA_TYPE", "body is not JSON", {
+      detail: `Send the body as application/json, not ${JSON.stringify(contentType || "nothing")}`,
+      fields: [{ field: "header:Content-Type", message: "must be application/json" }],
+    });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new HookrelayError("ERR_MALFORMED_JSON", "body is not UTF-8", {
+      cause,
+      detail: "The body is not valid UTF-8",
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new HookrelayError("ERR_MALFORMED_JSON", "body is not JSON", {
+      cause,
+      detail: cause instanceof Error ? cause.message : "The body is not valid JSON",
+    });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw validationError([{ field: "/", message: "must be a JSON object" }]);
+  }
+  return value;
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): HookrelayError {
+  return new HookrelayError("ERR_PAYLOAD_TOO_LARGE", "body over the limit", {
+    detail: `The body is larger than ${maxBytes} bytes`,
+  });
+}

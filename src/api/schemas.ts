@@ -1,0 +1,116 @@
+/**
+ * Request shapes, checked by Elysia before a handler runs. Unknown fields are refused
+ * (`additionalProperties: false`), so a typo such as `eventType` is an error, not ignored.
+ */
+import { t } from "elysia";
+import { validationError } from "../errors/hookrelay-error.ts";
+
+const strict = { additionalProperties: false } as const;
+const eventTypeText = "^[A-Za-z0-9_.:-]{1,255}$";
+
+export const idParam = t.Object({ id: t.String({ minLength: 1, maxLength: 255 }) });
+
+export const pageQuery = {
+  // A string, not t.Numeric: Elysia reports a failed numeric coercion without the field name.
+  limit: t.Optional(t.String({ pattern: "^[0-9]{1,6}$" })),
+  cursor: t.Optional(t.String({ minLength: 1, maxLength: 512 })),
+};
+
+export const endpointFields = {
+  url: t.String({ minLength: 1, maxLength: 2048 }),
+  description: t.String({ maxLength: 1024 }),
+  eventTypes: t.Array(t.String({ minLength: 1, maxLength: 255 }), { maxItems: 100 }),
+  secret: t.String({ minLength: 1, maxLength: 200 }),
+  headers: t.Record(t.String({ minLength: 1, maxLength: 256 }), t.String({ maxLength: 4096 }), {
+    maxProperties: 50,
+  }),
+  enabled: t.Boolean(),
+};
+
+export const createEndpointBody = t.Object(
+  {
+    url: endpointFields.url,
+    description: t.Optional(endpointFields.description),
+    eventTypes: t.Optional(endpointFields.eventTypes),
+    secret: t.Optional(endpointFields.secret),
+    headers: t.Optional(endpointFields.headers),
+    enabled: t.Optional(endpointFields.enabled),
+  },
+  strict,
+);
+
+export const updateEndpointBody = t.Object(
+  {
+    url: t.Optional(endpointFields.url),
+    description: t.Optional(endpointFields.description),
+    eventTypes: t.Optional(endpointFields.eventTypes),
+    headers: t.Optional(endpointFields.headers),
+    enabled: t.Optional(endpointFields.enabled),
+  },
+  strict,
+);
+
+export const rotateSecretBody = t.Object(
+  {
+    secret: t.Optional(endpointFields.secret),
+    overlapSeconds: t.Optional(t.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })),
+  },
+  strict,
+);
+
+export const publishEventBody = t.Object(
+  {
+    type: t.String({ pattern: eventTypeText }),
+    payload: t.Unknown(),
+    id: t.Optional(t.String({ pattern: eventTypeText })),
+  },
+  strict,
+);
+
+export const listEventsQuery = t.Object(
+  { ...pageQuery, type: t.Optional(t.String({ pattern: eventTypeText })) },
+  strict,
+);
+
+export const deliveryStatusSchema = t.Union([
+  t.Literal("pending"),
+  t.Literal("succeeded"),
+  t.Literal("dead"),
+  t.Literal("cancelled"),
+]);
+
+export const listDeliveriesQuery = t.Object(
+  {
+    ...pageQuery,
+    status: t.Optional(deliveryStatusSchema),
+    endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+    eventId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+  },
+  strict,
+);
+
+export const listDeadLettersQuery = t.Object(
+  { ...pageQuery, endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })) },
+  strict,
+);
+
+export const replayBody = t.Object(
+  {
+    endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+    since: t.Optional(t.String({ format: "date-time" })),
+    until: t.Optional(t.String({ format: "date-time" })),
+  },
+  strict,
+);
+
+export const emptyBody = t.Object({}, strict);
+
+/** Page size from `?limit=`: 1 to 250, default 50. */
+export function parseLimit(limit: string | undefined): number {
+  if (limit === undefined) return 50;
+  const value = Number(limit);
+  if (value < 1 || value > 250) {
+    throw validationError([{ field: "query:limit", message: "must be from 1 to 250" }]);
+  }
+  return value;
+}

@@ -1,0 +1,267 @@
+/**
+ * Queries on deliveries and attempts: listing for the API, and the scheduler's claim, release
+ * and outcome writes. A delivery is in flight exactly while `lease_until` is set.
+ */
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
+import type { Queryable } from "./client.ts";
+import {
+  type AttemptRow,
+  attempts,
+  type DeliveryRow,
+  type DeliveryStatus,
+  deliveries,
+  endpoints,
+} from "./schema.ts";
+
+export type NewDelivery = typeof deliveries.$inferInsert;
+export type NewAttempt = typeof attempts.$inferInsert;
+
+export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Promise<void> {
+  // SQLite caps bound parameters per statement; 13 columns x 500 rows stays under it.
+  for (let start = 0; start < rows.length; start += 500) {
+    await db.insert(deliveries).values(rows.slice(start, start + 500));
+  }
+}
+
+export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | undefined> {
+  const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id));
+  return row;
+}
+
+export async function listDeliveriesForEvent(
+  db: Queryable,
+  eventId: string,
+): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(deliveries)
+    .where(eq(deliveries.eventId, eventId))
+    .orderBy(asc(deliveries.id));
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus | undefined;
+  endpointId?: string | undefined;
+  eventId?: string | undefined;
+  /** Only deliveries that finished (died) in this window; used for dead letters. */
+  finishedSince?: number | undefined;
+  finishedUntil?: number | undefined;
+}
+
+function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(deliveries.status, filter.status));
+  if (filter.endpointId) conditions.push(eq(deliveries.endpointId, filter.endpointId));
+  if (filter.eventId) conditions.push(eq(deliveries.eventId, filter.eventId));
+  if (filter.finishedSince !== undefined) {
+    conditions.push(gte(deliveries.finishedAt, filter.finishedSince));
+  }
+  if (filter.finishedUntil !== undefined) {
+    conditions.push(lte(deliveries.finishedAt, filter.finishedUntil));
+  }
+  return and(...conditions);
+}
+
+/** Newest first; delivery ids are time-ordered, so the cursor is the last id seen. */
+export async function listDeliveries(
+  db: Queryable,
+  filter: DeliveryFilter & { limit: number; beforeId?: string | undefined },
+): Promise<DeliveryRow[]> {
+  const where = whereDeliveries(filter);
+  return db
+    .select()
+    .from(deliveries)
+    .where(filter.beforeId ? and(where, lt(deliveries.id, filter.beforeId)) : where)
+    .orderBy(desc(deliveries.id))
+    .limit(filter.limit);
+}
+
+export async function listAttempts(db: Queryable, deliveryId: string): Promise<AttemptRow[]> {
+  return db
+    .select()
+    .from(attempts)
+    .where(eq(attempts.deliveryId, deliveryId))
+    .orderBy(asc(attempts.attempt));
+}
+
+/** Makes a delivery due now with a fresh retry schedule (manual retry, dead-letter replay). */
+export async function requeueDeliveries(
+  db: Queryable,
+  filter: DeliveryFilter & { ids?: string[] },
+  now: number,
+): Promise<number> {
+  const where = whereDeliveries(filter);
+  const changed = await db
+    .update(deliveries)
+    .set({
+      status: "pending",
+      scheduleStep: 0,
+      nextAttemptAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    })
+    .where(filter.ids ? and(where, inArray(deliveries.id, filter.ids)) : where)
+    .returning({ id: deliveries.id });
+  return changed.length;
+}
+
+/** What the sender needs for one attempt, read in the same transaction as the claim. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  attemptCount: number;
+  scheduleStep: number;
+  body: Uint8Array;
+  contentType: string;
+  url: string;
+  headers: Record<string, string>;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+interface ClaimRow {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  attempt_count: number;
+  schedule_step: number;
+  body: ArrayBuffer | Uint8Array;
+  content_type: string;
+  url: string;
+  headers: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+}
+
+/**
+ * Leases up to `limit` due deliveries of enabled endpoints, oldest due first, skipping the
+ * endpoints listed in `skipEndpointIds` (those already at their concurrency limit).
+ */
+export async function claimDueDeliveries(
+  db: Queryable,
+  options: { now: number; leaseUntil: number; limit: number; skipEndpointIds: string[] },
+): Promise<ClaimedDelivery[]> {
+  const skip =
+    options.skipEndpointIds.length > 0
+      ? sql`AND d.endpoint_id NOT IN (${sql.join(
+          options.skipEndpointIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`
+      : sql``;
+  const leased = await db.all<{ id: string }>(sql`
+    UPDATE deliveries SET lease_until = ${options.leaseUntil}
+    WHERE id IN (
+      SELECT d.id FROM deliveries d
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ${options.now}
+        AND (d.lease_until IS NULL OR d.lease_until < ${options.now})
+        AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.enabled = 1)
+        ${skip}
+      ORDER BY d.next_attempt_at
+      LIMIT ${options.limit})
+    RETURNING id`);
+  if (leased.length === 0) return [];
+  const ids = sql.join(
+    leased.map((row) => sql`${row.id}`),
+    sql`, `,
+  );
+  const rows = await db.all<ClaimRow>(sql`
+    SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.schedule_step,
+      ev.body, ev.content_type, ep.url, ep.headers, ep.secret, ep.previous_secret,
+      ep.previous_secret_expires_at
+    FROM deliveries d
+    JOIN events ev ON ev.id = d.event_id
+    JOIN endpoints ep ON ep.id = d.endpoint_id
+    WHERE d.id IN (${ids})
+    ORDER BY d.next_attempt_at`);
+  return rows.map((row) => ({
+    id: row.id,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    attemptCount: row.attempt_count,
+    scheduleStep: row.schedule_step,
+    body: row.body instanceof Uint8Array ? row.body : new Uint8Array(row.body),
+    contentType: row.content_type,
+    url: row.url,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  }));
+}
+
+/** When the next delivery that could be claimed is due, if any is. */
+export async function findNextDueAt(
+  db: Queryable,
+  skipEndpointIds: string[],
+): Promise<number | undefined> {
+  const skip =
+    skipEndpointIds.length > 0
+      ? sql`AND d.endpoint_id NOT IN (${sql.join(
+          skipEndpointIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`
+      : sql``;
+  const [row] = await db.all<{ due: number | null }>(sql`
+    SELECT MIN(d.next_attempt_at) AS due FROM deliveries d
+    WHERE d.status = 'pending' AND d.lease_until IS NULL
+      AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.enabled = 1)
+      ${skip}`);
+  return row?.due ?? undefined;
+}
+
+export async function releaseLeases(db: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(deliveries).set({ leaseUntil: null }).where(inArray(deliveries.id, ids));
+}
+
+/**
+ * Frees every lease. Only safe while no other relay process uses the database: at start, a
+ * lease still set was held by a process that crashed, so its delivery goes out again.
+ */
+export async function releaseAllLeases(db: Queryable): Promise<number> {
+  const freed = await db
+    .update(deliveries)
+    .set({ leaseUntil: null })
+    .where(isNotNull(deliveries.leaseUntil))
+    .returning({ id: deliveries.id });
+  return freed.length;
+}
+
+export interface AttemptResult {
+  attempt: NewAttempt;
+  delivery: Pick<
+    DeliveryRow,
+    "status" | "nextAttemptAt" | "lastStatusCode" | "lastError" | "finishedAt" | "scheduleStep"
+  >;
+  /** Set when the outcome disables the endpoint (410 Gone). */
+  disableEndpoint?: { reason: string };
+}
+
+export async function recordAttempt(
+  db: Queryable,
+  deliveryId: string,
+  endpointId: string,
+  result: AttemptResult,
+  now: number,
+): Promise<void> {
+  await db.insert(attempts).values(result.attempt);
+  await db
+    .update(deliveries)
+    .set({
+      ...result.delivery,
+      attemptCount: sql`${deliveries.attemptCount} + 1`,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    // A delivery cancelled (endpoint deleted) while in flight stays cancelled.
+    .where(and(eq(deliveries.id, deliveryId), eq(deliveries.status, "pending")));
+  if (result.disableEndpoint) {
+    await db
+      .update(endpoints)
+      .set({ enabled: false, disabledReason: result.disableEndpoint.reason, updatedAt: now })
+      .where(eq(endpoints.id, endpointId));
+  }
+}

@@ -1,0 +1,86 @@
+/** Queries on endpoints. Deleted endpoints stay as rows (deliveries point at them). */
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import type { Queryable } from "./client.ts";
+import { type EndpointRow, deliveries, endpoints } from "./schema.ts";
+
+export type NewEndpoint = typeof endpoints.$inferInsert;
+export type EndpointChanges = Partial<
+  Pick<
+    EndpointRow,
+    | "url"
+    | "description"
+    | "eventTypes"
+    | "headers"
+    | "enabled"
+    | "disabledReason"
+    | "secret"
+    | "previousSecret"
+    | "previousSecretExpiresAt"
+  >
+>;
+
+export async function insertEndpoint(db: Queryable, endpoint: NewEndpoint): Promise<EndpointRow> {
+  const [row] = await db.insert(endpoints).values(endpoint).returning();
+  return row as EndpointRow;
+}
+
+export async function findEndpoint(db: Queryable, id: string): Promise<EndpointRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(endpoints)
+    .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)));
+  return row;
+}
+
+export async function listEndpoints(
+  db: Queryable,
+  limit: number,
+  afterId: string | undefined,
+): Promise<EndpointRow[]> {
+  const live = isNull(endpoints.deletedAt);
+  return db
+    .select()
+    .from(endpoints)
+    .where(afterId ? and(live, gt(endpoints.id, afterId)) : live)
+    .orderBy(asc(endpoints.id))
+    .limit(limit);
+}
+
+/** The endpoints a new event can be routed to: enabled and not deleted. */
+export async function listRoutableEndpoints(
+  db: Queryable,
+): Promise<Pick<EndpointRow, "id" | "eventTypes">[]> {
+  return db
+    .select({ id: endpoints.id, eventTypes: endpoints.eventTypes })
+    .from(endpoints)
+    .where(and(eq(endpoints.enabled, true), isNull(endpoints.deletedAt)));
+}
+
+export async function updateEndpoint(
+  db: Queryable,
+  id: string,
+  changes: EndpointChanges,
+  now: number,
+): Promise<EndpointRow | undefined> {
+  const [row] = await db
+    .update(endpoints)
+    .set({ ...changes, updatedAt: now })
+    .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
+    .returning();
+  return row;
+}
+
+/** Marks the endpoint deleted and cancels what it still had pending. */
+export async function deleteEndpoint(db: Queryable, id: string, now: number): Promise<boolean> {
+  const deleted = await db
+    .update(endpoints)
+    .set({ deletedAt: now, enabled: false, updatedAt: now })
+    .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
+    .returning({ id: endpoints.id });
+  if (deleted.length === 0) return false;
+  await db
+    .update(deliveries)
+    .set({ status: "cancelled", nextAttemptAt: null, updatedAt: now, finishedAt: now })
+    .where(and(eq(deliveries.endpointId, id), eq(deliveries.status, "pending")));
+  return true;
+}

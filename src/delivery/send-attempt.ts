@@ -1,0 +1,113 @@
+/**
+ * One HTTP attempt: POST the signed body, never follow a redirect, give up at the timeout
+ * (which covers connecting, headers and reading the body), and keep at most a capped prefix
+ * of the answer so one receiver cannot fill the disk.
+ */
+export interface AttemptRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  timeoutMs: number;
+  responseBodyMaxBytes: number;
+  /** Aborts the attempt early, e.g. when the relay shuts down. */
+  signal?: AbortSignal;
+}
+
+export type AttemptErrorCode = "timeout" | "connection_error" | "invalid_response" | "aborted";
+
+export interface AttemptResponse {
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: AttemptErrorCode | null;
+  /** Raw Retry-After header of the answer, if any. */
+  retryAfter: string | null;
+  responseBody: string | null;
+  responseBodyTruncated: boolean;
+}
+
+export async function sendAttempt(request: AttemptRequest): Promise<AttemptResponse> {
+  const startedAt = Date.now();
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+  const finish = (partial: Omit<AttemptResponse, "startedAt" | "durationMs">) => ({
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    ...partial,
+  });
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal,
+    });
+  } catch (error) {
+    return finish(failure(classifyFetchError(error, timeout, request.signal)));
+  }
+  try {
+    const captured = await readCapped(response, request.responseBodyMaxBytes);
+    return finish({
+      statusCode: response.status,
+      error: null,
+      retryAfter: response.headers.get("retry-after"),
+      responseBody: captured.text,
+      responseBodyTruncated: captured.truncated,
+    });
+  } catch (error) {
+    const code = classifyFetchError(error, timeout, request.signal);
+    return finish({ ...failure(code), statusCode: response.status });
+  }
+}
+
+function failure(error: AttemptErrorCode): Omit<AttemptResponse, "startedAt" | "durationMs"> {
+  return {
+    statusCode: null,
+    error,
+    retryAfter: null,
+    responseBody: null,
+    responseBodyTruncated: false,
+  };
+}
+
+function classifyFetchError(
+  error: unknown,
+  timeout: AbortSignal,
+  external: AbortSignal | undefined,
+): AttemptErrorCode {
+  if (external?.aborted) return "aborted";
+  if (timeout.aborted) return "timeout";
+  const name = error instanceof Error ? error.name : "";
+  if (name === "TimeoutError") return "timeout";
+  return "connection_error";
+}
+
+/** Reads up to `maxBytes` of the body, then cancels the rest of the stream. */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: "", truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = maxBytes - size;
+    if (value.byteLength > room) {
+      chunks.push(value.subarray(0, room));
+      size += room;
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  // Cutting at a byte limit can split a UTF-8 sequence; the decoder replaces the stub.
+  return { text: new TextDecoder().decode(Buffer.concat(chunks)), truncated };
+}

@@ -1,0 +1,84 @@
+/**
+ * The one base error of hookrelay. Every error thrown on purpose in src/ is a HookrelayError
+ * with a code from the closed set below, so the API can map it to a stable problem type and
+ * tests can assert on the code instead of a message.
+ */
+export const errorCodes = {
+  ERR_UNAUTHORIZED: { status: 401, slug: "unauthorized", title: "Missing or invalid API token" },
+  ERR_NOT_FOUND: { status: 404, slug: "not-found", title: "Not found" },
+  ERR_MALFORMED_JSON: { status: 400, slug: "malformed-json", title: "The body is not valid JSON" },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    slug: "unsupported-media-type",
+    title: "The body must be application/json",
+  },
+  ERR_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    slug: "payload-too-large",
+    title: "The body is larger than the limit",
+  },
+  ERR_VALIDATION: {
+    status: 422,
+    slug: "validation-failed",
+    title: "The request is not valid",
+  },
+  ERR_IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    slug: "idempotency-conflict",
+    title: "This idempotency key or event id was used with a different body",
+  },
+  ERR_DELIVERY_SUCCEEDED: {
+    status: 409,
+    slug: "delivery-succeeded",
+    title: "The delivery already succeeded",
+  },
+  ERR_UNAVAILABLE: {
+    status: 503,
+    slug: "unavailable",
+    title: "The relay cannot accept writes right now",
+  },
+  ERR_CONFIG: { status: 500, slug: "config", title: "The configuration is not valid" },
+  ERR_DATABASE: { status: 500, slug: "internal", title: "Internal error" },
+  ERR_INTERNAL: { status: 500, slug: "internal", title: "Internal error" },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface FieldError {
+  /** JSON pointer into the body (`/url`), or `header:Name` / `query:name`. */
+  field: string;
+  message: string;
+}
+
+export interface HookrelayErrorOptions {
+  cause?: unknown;
+  fields?: FieldError[];
+  detail?: string;
+}
+
+export class HookrelayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldError[];
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: HookrelayErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "HookrelayError";
+    this.code = code;
+    this.status = errorCodes[code].status;
+    this.fields = options.fields ?? [];
+    this.detail = options.detail;
+  }
+}
+
+export function validationError(fields: FieldError[]): HookrelayError {
+  const detail = fields.map((f) => `${f.field}: ${f.message}`).join("; ");
+  return new HookrelayError("ERR_VALIDATION", detail, { fields, detail });
+}
+
+export function notFound(what: string, id: string): HookrelayError {
+  return new HookrelayError("ERR_NOT_FOUND", `${what} ${id} does not exist`, {
+    detail: `No ${what} with id ${JSON.stringify(id)}`,
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Publishing: the event and one pending delivery per matching endpoint are written in one
+ * transaction, and only then does the caller hear back. An idempotency key (or a client-given
+ * event id) seen before returns the original event instead of a second one.
+ */
+import { createHash } from "node:crypto";
+import type { Tx } from "../db/client.ts";
+import {
+  insertDeliveries,
+  listDeliveriesForEvent,
+  type NewDelivery,
+} from "../db/delivery-store.ts";
+import { listRoutableEndpoints } from "../db/endpoint-store.ts";
+import { findEvent, findEventByIdempotencyKey, insertEvent } from "../db/event-store.ts";
+import { newId } from "../db/ids.ts";
+import type { DeliveryRow, EventRow } from "../db/schema.ts";
+import type { WriteQueue } from "../db/write-queue.ts";
+import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { matchesEventType } from "./event-type-filter.ts";
+
+export interface PublishRequest {
+  type: string;
+  payload: unknown;
+  id?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface PublishResult {
+  event: EventRow;
+  deliveries: DeliveryRow[];
+  /** True when an earlier publish with the same key or id was returned. */
+  replayed: boolean;
+}
+
+export async function publishEvent(
+  writer: WriteQueue,
+  request: PublishRequest,
+  now = Date.now(),
+): Promise<PublishResult> {
+  const requestHash = hashPublishRequest(request);
+  return writer.run(async (tx) => {
+    const earlier = await findEarlierPublish(tx, request);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) {
+        throw new HookrelayError("ERR_IDEMPOTENCY_CONFLICT", "idempotency key reused", {
+          detail: request.idempotencyKey
+            ? "This Idempotency-Key was used before with a different body"
+            : "An event with this id was published before with a different body",
+          fields: [
+            {
+              field: request.idempotencyKey ? "header:Idempotency-Key" : "/id",
+              message: "reused with a different body",
+            },
+          ],
+        });
+      }
+      return {
+        event: earlier,
+        deliveries: await listDeliveriesForEvent(tx, earlier.id),
+        replayed: true,
+      };
+    }
+    const event: EventRow = {
+      id: request.id ?? newId("evt"),
+      type: request.type,
+      contentType: "application/json",
+      body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash,
+      createdAt: now,
+    };
+    await insertEvent(tx, event);
+    const deliveries = await fanOut(tx, event, now);
+    return { event, deliveries, replayed: false };
+  });
+}
+
+async function findEarlierPublish(tx: Tx, request: PublishRequest): Promise<EventRow | undefined> {
+  if (request.idempotencyKey) {
+    const byKey = await findEventByIdempotencyKey(tx, request.idempotencyKey);
+    if (byKey) return byKey;
+  }
+  return request.id ? findEvent(tx, request.id) : undefined;
+}
+
+async function fanOut(tx: Tx, event: EventRow, now: number): Promise<DeliveryRow[]> {
+  const targets = (await listRoutableEndpoints(tx)).filter((endpoint) =>
+    matchesEventType(endpoint.eventTypes, event.type),
+  );
+  const rows: DeliveryRow[] = targets.map((endpoint) => ({
+    id: newId("dlv"),
+    eventId: event.id,
+    endpointId: endpoint.id,
+    status: "pending",
+    attemptCount: 0,
+    scheduleStep: 0,
+    nextAttemptAt: now,
+    leaseUntil: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  }));
+  await insertDeliveries(tx, rows satisfies NewDelivery[]);
+  return rows;
+}
+
+/** The Standard Webhooks envelope; its bytes are fixed here and signed on every attempt. */
+function renderEnvelope(type: string, now: number, payload: unknown): string {
+  return JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: payload });
+}
+
+function hashPublishRequest(request: PublishRequest): string {
+  const canonical = JSON.stringify([request.type, request.id ?? null, request.payload]);
+  return createHash("sha256").update(canonical).digest("hex");
+}

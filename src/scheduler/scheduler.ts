@@ -1,0 +1,254 @@
+/**
+ * Claims due deliveries and runs their attempts. New deliveries are started by `wake()`
+ * right after the publish commits; retries by a timer set to the next due time. A claim is a
+ * lease written to the database, so a crash leaves nothing behind that a restart cannot
+ * find. A global limit and a per-endpoint limit keep one slow receiver from taking every slot.
+ */
+import type { Orm } from "../db/client.ts";
+import {
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  findNextDueAt,
+  recordAttempt,
+  releaseLeases,
+} from "../db/delivery-store.ts";
+import { newId } from "../db/ids.ts";
+import type { WriteQueue } from "../db/write-queue.ts";
+import { buildDeliveryHeaders } from "../delivery/delivery-headers.ts";
+import { sendAttempt } from "../delivery/send-attempt.ts";
+import type { Logger } from "../observability/logger.ts";
+import { buildAttemptResult } from "./attempt-result.ts";
+import type { RetryPolicy } from "./retry-delay.ts";
+
+export interface SchedulerOptions {
+  concurrency: number;
+  endpointConcurrency: number;
+  attemptTimeoutMs: number;
+  responseBodyMaxBytes: number;
+  retryPolicy: RetryPolicy;
+  retryClientErrors: boolean;
+  userAgent: string;
+}
+
+/** Longest sleep with nothing due: a safety net for rows written by another process. */
+const maxIdleMs = 30_000;
+/** A lease outlives the attempt timeout by this much, to cover recording the result. */
+const leaseMarginMs = 60_000;
+
+interface InFlight {
+  endpointId: string;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class Scheduler {
+  readonly #orm: Orm;
+  readonly #writer: WriteQueue;
+  readonly #log: Logger;
+  readonly #options: SchedulerOptions;
+  readonly #inFlight = new Map<string, InFlight>();
+  readonly #perEndpoint = new Map<string, number>();
+  #stopping = false;
+  #wakeRequested = false;
+  #wakeSleeper: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(orm: Orm, writer: WriteQueue, log: Logger, options: SchedulerOptions) {
+    this.#orm = orm;
+    this.#writer = writer;
+    this.#log = log;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Something may have become due: look now instead of at the next timer. */
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#wakeSleeper?.();
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Stops claiming, gives in-flight attempts `graceMs` to finish, then aborts the rest and
+   * frees their leases so the next start sends them at once.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    await this.#loop;
+    const pending = [...this.#inFlight.values()].map((flight) => flight.done);
+    let timer: Timer | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(pending), grace]);
+    clearTimeout(timer);
+    const unfinished = [...this.#inFlight.entries()];
+    for (const [, flight] of unfinished) flight.abort.abort();
+    await Promise.all(unfinished.map(([, flight]) => flight.done));
+    const ids = unfinished.map(([id]) => id);
+    if (ids.length > 0) {
+      await this.#writer.run((tx) => releaseLeases(tx, ids));
+      this.#log.info({ released: ids.length }, "released in-flight deliveries at shutdown");
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const claimedAll = await this.#claimAndDispatch();
+        if (claimedAll) continue;
+        await this.#sleepUntilDue();
+      } catch (error) {
+        // A failed claim (database busy, disk trouble) must not end the loop: wait a moment,
+        // then try again. Nothing is lost: unclaimed rows stay due.
+        this.#log.error({ err: error }, "claiming deliveries failed");
+        await this.#sleep(1_000);
+      }
+    }
+  }
+
+  /** @returns true when the claim filled every free slot, so more may be waiting. */
+  async #claimAndDispatch(): Promise<boolean> {
+    this.#wakeRequested = false;
+    const free = this.#options.concurrency - this.#inFlight.size;
+    if (free <= 0) return false;
+    const now = Date.now();
+    const claimed = await this.#writer.run((tx) =>
+      claimDueDeliveries(tx, {
+        now,
+        leaseUntil: now + this.#options.attemptTimeoutMs + leaseMarginMs,
+        limit: free,
+        skipEndpointIds: this.#saturatedEndpoints(),
+      }),
+    );
+    const overflow: string[] = [];
+    for (const delivery of claimed) {
+      if (this.#stopping) overflow.push(delivery.id);
+      else if (this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency) {
+        overflow.push(delivery.id);
+      } else this.#dispatch(delivery);
+    }
+    if (overflow.length > 0) await this.#writer.run((tx) => releaseLeases(tx, overflow));
+    return claimed.length === free || overflow.length > 0;
+  }
+
+  async #sleepUntilDue(): Promise<void> {
+    if (this.#wakeRequested || this.#stopping) return;
+    const atCapacity = this.#inFlight.size >= this.#options.concurrency;
+    const nextDueAt = atCapacity
+      ? undefined
+      : await findNextDueAt(this.#orm, this.#saturatedEndpoints());
+    const delayMs =
+      nextDueAt === undefined ? maxIdleMs : Math.min(maxIdleMs, nextDueAt - Date.now());
+    if (delayMs <= 0) return;
+    await this.#sleep(delayMs);
+  }
+
+  #sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#wakeRequested || this.#stopping) return resolve();
+      const timer = setTimeout(done, delayMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeSleeper = () => {
+        this.#wakeSleeper = undefined;
+        done();
+      };
+    });
+  }
+
+  #endpointLoad(endpointId: string): number {
+    return this.#perEndpoint.get(endpointId) ?? 0;
+  }
+
+  #saturatedEndpoints(): string[] {
+    const limit = this.#options.endpointConcurrency;
+    return [...this.#perEndpoint].filter(([, load]) => load >= limit).map(([id]) => id);
+  }
+
+  #dispatch(delivery: ClaimedDelivery): void {
+    const abort = new AbortController();
+    this.#perEndpoint.set(delivery.endpointId, this.#endpointLoad(delivery.endpointId) + 1);
+    const done = this.#attempt(delivery, abort.signal)
+      .catch((error: unknown) => {
+        // The lease stays set, so the delivery is retried once it expires.
+        this.#log.error({ err: error, deliveryId: delivery.id }, "recording an attempt failed");
+      })
+      .finally(() => {
+        this.#inFlight.delete(delivery.id);
+        const load = this.#endpointLoad(delivery.endpointId) - 1;
+        if (load > 0) this.#perEndpoint.set(delivery.endpointId, load);
+        else this.#perEndpoint.delete(delivery.endpointId);
+        this.wake();
+      });
+    this.#inFlight.set(delivery.id, { endpointId: delivery.endpointId, abort, done });
+  }
+
+  async #attempt(delivery: ClaimedDelivery, signal: AbortSignal): Promise<void> {
+    const startedAt = Date.now();
+    const secrets = [delivery.secret];
+    if (delivery.previousSecret && (delivery.previousSecretExpiresAt ?? 0) > startedAt) {
+      secrets.push(delivery.previousSecret);
+    }
+    const headers = buildDeliveryHeaders({
+      eventId: delivery.eventId,
+      body: delivery.body,
+      contentType: delivery.contentType,
+      customHeaders: delivery.headers,
+      secrets,
+      timestampSeconds: Math.floor(startedAt / 1000),
+      userAgent: this.#options.userAgent,
+    });
+    const response = await sendAttempt({
+      url: delivery.url,
+      headers,
+      body: delivery.body,
+      timeoutMs: this.#options.attemptTimeoutMs,
+      responseBodyMaxBytes: this.#options.responseBodyMaxBytes,
+      signal,
+    });
+    // Shutting down: record nothing, the lease is released and the next start sends it.
+    if (response.error === "aborted") return;
+    const now = Date.now();
+    const result = buildAttemptResult(response, {
+      attemptId: newId("att"),
+      deliveryId: delivery.id,
+      attemptNumber: delivery.attemptCount + 1,
+      scheduleStep: delivery.scheduleStep,
+      now,
+      policy: this.#options.retryPolicy,
+      retryClientErrors: this.#options.retryClientErrors,
+    });
+    await this.#writer.run((tx) =>
+      recordAttempt(tx, delivery.id, delivery.endpointId, result, now),
+    );
+    this.#logAttempt(delivery, result);
+  }
+
+  #logAttempt(delivery: ClaimedDelivery, result: ReturnType<typeof buildAttemptResult>): void {
+    const fields = {
+      deliveryId: delivery.id,
+      eventId: delivery.eventId,
+      endpointId: delivery.endpointId,
+      attempt: result.attempt.attempt,
+      status: result.attempt.statusCode,
+      error: result.attempt.error,
+      durationMs: result.attempt.durationMs,
+    };
+    this.#log.debug(fields, "attempt finished");
+    if (result.delivery.status !== "succeeded") this.#log.warn(fields, "attempt failed");
+    if (result.delivery.status === "dead") this.#log.info(fields, "delivery dead-lettered");
+    if (result.disableEndpoint) {
+      this.#log.info({ endpointId: delivery.endpointId, reason: "gone" }, "endpoint disabled");
+    }
+  }
+}

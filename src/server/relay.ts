@@ -1,0 +1,73 @@
+/**
+ * A running relay: database, migrations, the single writer, the scheduler and the HTTP API,
+ * started in that order and stopped in reverse.
+ */
+import { createApiApp } from "../api/app.ts";
+import type { Config } from "../config/config.ts";
+import { openDatabase } from "../db/client.ts";
+import { releaseAllLeases } from "../db/delivery-store.ts";
+import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
+import { WriteQueue } from "../db/write-queue.ts";
+import type { Logger } from "../observability/logger.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
+import { resolveApiToken } from "./api-token.ts";
+import { version } from "./version.ts";
+
+export interface RunningRelay {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(config: Readonly<Config>, log: Logger): Promise<RunningRelay> {
+  const database = await openDatabase(config.databaseUrl);
+  const applied = await applyMigrations(database.client);
+  if (applied.length > 0) log.info({ migrations: applied }, "applied migrations");
+  const writer = new WriteQueue(database.orm);
+  // One relay per database (see the operations guide): a lease still set now belongs to a
+  // process that died, so its delivery is due again.
+  const reclaimed = await writer.run((tx) => releaseAllLeases(tx));
+  if (reclaimed > 0) log.info({ reclaimed }, "reclaimed deliveries left in flight by a crash");
+
+  const scheduler = new Scheduler(database.orm, writer, log, {
+    concurrency: config.concurrency,
+    endpointConcurrency: config.endpointConcurrency,
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    responseBodyMaxBytes: config.responseBodyMaxBytes,
+    retryPolicy: {
+      scheduleMs: config.retryScheduleMs,
+      jitter: config.retryJitter,
+      retryAfterMaxMs: config.retryAfterMaxMs,
+    },
+    retryClientErrors: config.retryClientErrors,
+    userAgent: `hookrelay/${version}`,
+  });
+  const app = createApiApp(
+    {
+      config,
+      orm: database.orm,
+      writer,
+      log,
+      wakeScheduler: () => scheduler.wake(),
+      isReady: () => isFullyMigrated(database.client),
+      version,
+    },
+    resolveApiToken(config.apiToken, config.dataDir, log),
+  );
+  // reusePort off: a stale second process on the same port must fail, not split traffic.
+  app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  const server = app.server;
+  if (!server) throw new Error("unreachable: Elysia did not start a server");
+  scheduler.start();
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  log.info({ url, version }, "listening");
+
+  return {
+    url,
+    async stop() {
+      await server.stop(false);
+      await scheduler.stop(config.shutdownGraceMs);
+      await writer.idle();
+      database.close();
+    },
+  };
+}
