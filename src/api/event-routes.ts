@@ -32,10 +32,11 @@ export function eventRoutes(deps: ApiDeps) {
           id: result.event.id,
           type: result.event.type,
           createdAt: new Date(result.event.createdAt).toISOString(),
+          // A replay repeats the original answer, and every delivery starts out pending.
           deliveries: result.deliveries.map((d) => ({
             id: d.id,
             endpointId: d.endpointId,
-            status: d.status,
+            status: "pending",
           })),
         };
       },
