@@ -34,7 +34,8 @@ const staticLibsqlAddon: BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: [entry],
+  // The plugin sandbox's worker is its own entry point so that the executable embeds it.
+  entrypoints: [entry, "src/plugins/sandbox-worker.ts"],
   compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
   sourcemap: "linked",

@@ -9,8 +9,13 @@ import { deliveryRoutes } from "./delivery-routes.ts";
 import type { ApiDeps } from "./deps.ts";
 import { endpointRoutes } from "./endpoint-routes.ts";
 import { eventRoutes } from "./event-routes.ts";
+import { ingestRoute } from "../ingest/ingest-route.ts";
+import { jwksRoute } from "./jwks-route.ts";
+import { sourceRoutes } from "./source-routes.ts";
 import { asHookrelayError, problemResponse } from "./problem.ts";
 import { readJsonBody } from "./request-body.ts";
+
+const rawBodyPlaceholder = Object.freeze({ raw: true });
 
 export function createApiApp(deps: ApiDeps, apiToken: string) {
   const checkToken = createTokenCheck(apiToken);
@@ -20,7 +25,12 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
         checkToken(request.headers.get("authorization"));
       }
     })
-    .onParse({ as: "global" }, ({ request }) => readJsonBody(request, deps.config.maxBodyBytes))
+    .onParse({ as: "global" }, ({ request }) => {
+      // Ingest routes read the raw bytes themselves: a truthy placeholder keeps every parser
+      // (ours and Elysia's) away from the body stream.
+      if (new URL(request.url).pathname.startsWith("/in/")) return rawBodyPlaceholder;
+      return readJsonBody(request, deps.config.maxBodyBytes);
+    })
     .onError({ as: "global" }, ({ code, error }) => {
       if (code === "VALIDATION") return problemResponse(fromValidation(error));
       if (code === "NOT_FOUND") {
@@ -52,7 +62,10 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
     })
     .use(endpointRoutes(deps))
     .use(eventRoutes(deps))
-    .use(deliveryRoutes(deps));
+    .use(deliveryRoutes(deps))
+    .use(jwksRoute(deps))
+    .use(sourceRoutes(deps))
+    .use(ingestRoute(deps));
 }
 
 /** Elysia's schema errors, as JSON pointers into the body or `query:`/`header:` names. */

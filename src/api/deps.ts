@@ -3,15 +3,19 @@ import type { Config } from "../config/config.ts";
 import type { Orm } from "../db/client.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 
 export interface ApiDeps {
   config: Readonly<Config>;
   orm: Orm;
   writer: WriteQueue;
+  plugins: PluginRegistry;
   log: Logger;
   /** Tells the scheduler that deliveries may have become due. */
   wakeScheduler(): void;
   /** Readiness: the database answers and is migrated. */
   isReady(): Promise<boolean>;
   version: string;
+  /** Counts an inbound request refused by its verifier (for metrics), if anyone listens. */
+  onInboundRejected?(sourceName: string, reason: string): void;
 }

@@ -1,6 +1,7 @@
 /** Checks on endpoint fields that a JSON schema cannot express. */
-import { describeSecretProblem } from "../signing/endpoint-secret.ts";
-import { isReservedHeader } from "../delivery/delivery-headers.ts";
+import type { PluginRegistry } from "../plugins/plugin-registry.ts";
+import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoint-secret.ts";
+import { isReservedHeader } from "../delivery/reserved-headers.ts";
 import { type FieldError, validationError } from "../errors/hookrelay-error.ts";
 import { eventTypePatternRule } from "../intake/event-type-filter.ts";
 
@@ -11,10 +12,34 @@ export interface EndpointInput {
   eventTypes?: string[] | undefined;
   secret?: string | undefined;
   headers?: Record<string, string> | undefined;
+  signing?: { scheme: string; options?: Record<string, unknown> | undefined } | undefined;
+  transform?: { plugin: string; options?: Record<string, unknown> | undefined } | null | undefined;
 }
 
-export function checkEndpointInput(input: EndpointInput): void {
+/** Throws one validation error listing every problem with the input. */
+export function checkEndpointInput(input: EndpointInput, plugins: PluginRegistry): void {
   const problems: FieldError[] = [];
+  const scheme = input.signing?.scheme;
+  if (input.signing) {
+    problems.push(
+      ...plugins.checkOptions(
+        "signer",
+        input.signing.scheme,
+        input.signing.options,
+        "/signing/options",
+      ),
+    );
+  }
+  if (input.transform) {
+    problems.push(
+      ...plugins.checkOptions(
+        "transform",
+        input.transform.plugin,
+        input.transform.options,
+        "/transform/options",
+      ),
+    );
+  }
   if (input.url !== undefined) {
     const problem = describeUrlProblem(input.url);
     if (problem) problems.push({ field: "/url", message: problem });
@@ -28,7 +53,12 @@ export function checkEndpointInput(input: EndpointInput): void {
     }
   });
   if (input.secret !== undefined) {
-    const problem = describeSecretProblem(input.secret);
+    const problem = describeSchemeSecretProblem(
+      plugins,
+      scheme ?? defaultScheme,
+      input.secret,
+      input.signing?.options,
+    );
     if (problem) problems.push({ field: "/secret", message: problem });
   }
   for (const [name, value] of Object.entries(input.headers ?? {})) {
@@ -56,4 +86,26 @@ function describeUrlProblem(text: string): string | undefined {
   if (url.username || url.password) return "must not contain credentials; use headers";
   if (!url.hostname) return "must name a host";
   return undefined;
+}
+
+export const defaultScheme = "standard-webhooks";
+
+/** Why a secret does not suit the signing scheme (each scheme may have its own format). */
+export function describeSchemeSecretProblem(
+  plugins: PluginRegistry,
+  scheme: string,
+  secret: string,
+  options: Record<string, unknown> = {},
+): string | undefined {
+  const signer = plugins.signer(scheme);
+  return signer?.checkSecret ? signer.checkSecret(secret, options) : describeSecretProblem(secret);
+}
+
+export async function generateSchemeSecret(
+  plugins: PluginRegistry,
+  scheme: string,
+  options: Record<string, unknown> = {},
+): Promise<string> {
+  const signer = plugins.signer(scheme);
+  return signer?.generateSecret ? await signer.generateSecret(options) : generateEndpointSecret();
 }

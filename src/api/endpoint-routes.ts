@@ -2,16 +2,21 @@
 import { Elysia } from "elysia";
 import {
   deleteEndpoint,
+  type EndpointChanges,
   findEndpoint,
   insertEndpoint,
   listEndpoints,
   updateEndpoint,
 } from "../db/endpoint-store.ts";
 import { newId } from "../db/ids.ts";
-import { notFound } from "../errors/hookrelay-error.ts";
-import { generateEndpointSecret } from "../signing/endpoint-secret.ts";
+import { notFound, validationError } from "../errors/hookrelay-error.ts";
 import type { ApiDeps } from "./deps.ts";
-import { checkEndpointInput } from "./endpoint-input.ts";
+import {
+  checkEndpointInput,
+  defaultScheme,
+  describeSchemeSecretProblem,
+  generateSchemeSecret,
+} from "./endpoint-input.ts";
 import { decodeCursor, encodeCursor, endpointJson, endpointSecretJson } from "./representation.ts";
 import {
   createEndpointBody,
@@ -29,8 +34,11 @@ export function endpointRoutes(deps: ApiDeps) {
     .post(
       "/",
       async ({ body, set }) => {
-        checkEndpointInput(body);
+        checkEndpointInput(body, deps.plugins);
         const now = Date.now();
+        const scheme = body.signing?.scheme ?? defaultScheme;
+        const secret =
+          body.secret ?? (await generateSchemeSecret(deps.plugins, scheme, body.signing?.options));
         const row = await writer.run((tx) =>
           insertEndpoint(tx, {
             id: newId("ep"),
@@ -38,7 +46,9 @@ export function endpointRoutes(deps: ApiDeps) {
             description: body.description ?? "",
             eventTypes: body.eventTypes ?? [],
             headers: body.headers ?? {},
-            secret: body.secret ?? generateEndpointSecret(),
+            signing: { plugin: scheme, options: body.signing?.options ?? {} },
+            transform: body.transform ? toChoice(body.transform) : null,
+            secret,
             enabled: body.enabled ?? true,
             disabledReason: body.enabled === false ? "api" : null,
             createdAt: now,
@@ -69,21 +79,45 @@ export function endpointRoutes(deps: ApiDeps) {
     })
     .get(
       "/:id/secret",
-      async ({ params }) => endpointSecretJson(await mustFindEndpoint(deps, params.id)),
+      async ({ params }) => {
+        const row = await mustFindEndpoint(deps, params.id);
+        const publicKey = await deps.plugins.publicKey(row.signing.plugin, row.secret);
+        return endpointSecretJson(row, Date.now(), publicKey.text);
+      },
       { params: idParam },
     )
     .patch(
       "/:id",
       async ({ params, body }) => {
-        checkEndpointInput(body);
-        const changes = {
-          ...body,
-          ...(body.enabled === undefined ? {} : { disabledReason: body.enabled ? null : "api" }),
-        };
-        const row = await writer.run((tx) => updateEndpoint(tx, params.id, changes, Date.now()));
+        checkEndpointInput(body, deps.plugins);
+        const freshSecret = body.signing
+          ? await generateSchemeSecret(deps.plugins, body.signing.scheme, body.signing.options)
+          : undefined;
+        const row = await writer.run(async (tx) => {
+          const current = await findEndpoint(tx, params.id);
+          if (!current) throw notFound("endpoint", params.id);
+          const { signing, transform, ...plain } = body;
+          const changes: EndpointChanges = { ...plain };
+          if (body.enabled !== undefined) changes.disabledReason = body.enabled ? null : "api";
+          if (transform !== undefined) changes.transform = transform ? toChoice(transform) : null;
+          if (signing) {
+            changes.signing = { plugin: signing.scheme, options: signing.options ?? {} };
+            // A secret of the old scheme may not fit the new one (whsec_ vs whsk_ keys): then
+            // the endpoint gets a fresh secret, returned in this answer.
+            const options = signing.options ?? {};
+            if (
+              describeSchemeSecretProblem(deps.plugins, signing.scheme, current.secret, options)
+            ) {
+              changes.secret = freshSecret;
+              changes.previousSecret = null;
+              changes.previousSecretExpiresAt = null;
+            }
+          }
+          return updateEndpoint(tx, params.id, changes, Date.now());
+        });
         if (!row) throw notFound("endpoint", params.id);
         if (row.enabled) deps.wakeScheduler();
-        return endpointJson(row);
+        return body.signing ? { ...endpointJson(row), secret: row.secret } : endpointJson(row);
       },
       { params: idParam, body: updateEndpointBody },
     )
@@ -100,21 +134,28 @@ export function endpointRoutes(deps: ApiDeps) {
     .post(
       "/:id/rotate-secret",
       async ({ params, body }) => {
-        checkEndpointInput({ secret: body.secret });
         const now = Date.now();
+        const current = await mustFindEndpoint(deps, params.id);
+        const { plugin: scheme, options } = current.signing;
+        if (body.secret !== undefined) {
+          const problem = describeSchemeSecretProblem(deps.plugins, scheme, body.secret, options);
+          if (problem) throw validationError([{ field: "/secret", message: problem }]);
+        }
+        const secret = body.secret ?? (await generateSchemeSecret(deps.plugins, scheme, options));
         const overlapMs =
           body.overlapSeconds === undefined
             ? deps.config.secretOverlapMs
             : body.overlapSeconds * 1000;
         const row = await writer.run(async (tx) => {
-          const current = await findEndpoint(tx, params.id);
-          if (!current) throw notFound("endpoint", params.id);
+          // Read again inside the write: a concurrent rotation must not be lost.
+          const latest = await findEndpoint(tx, params.id);
+          if (!latest) throw notFound("endpoint", params.id);
           return updateEndpoint(
             tx,
             params.id,
             {
-              secret: body.secret ?? generateEndpointSecret(),
-              previousSecret: current.secret,
+              secret,
+              previousSecret: latest.secret,
               previousSecretExpiresAt: now + overlapMs,
             },
             now,
@@ -131,4 +172,8 @@ async function mustFindEndpoint(deps: ApiDeps, id: string) {
   const row = await findEndpoint(deps.orm, id);
   if (!row) throw notFound("endpoint", id);
   return row;
+}
+
+function toChoice(choice: { plugin: string; options?: Record<string, unknown> | undefined }) {
+  return { plugin: choice.plugin, options: choice.options ?? {} };
 }

@@ -12,6 +12,8 @@ export function endpointJson(row: EndpointRow) {
     description: row.description,
     eventTypes: row.eventTypes,
     headers: row.headers,
+    signing: { scheme: row.signing.plugin, options: row.signing.options },
+    transform: row.transform,
     enabled: row.enabled,
     disabledReason: row.disabledReason,
     createdAt: iso(row.createdAt),
@@ -19,12 +21,13 @@ export function endpointJson(row: EndpointRow) {
   };
 }
 
-export function endpointSecretJson(row: EndpointRow, now = Date.now()) {
+export function endpointSecretJson(row: EndpointRow, now = Date.now(), publicKey?: string) {
   const overlapping = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
   return {
     secret: row.secret,
     previousSecret: overlapping ? row.previousSecret : null,
     previousSecretExpiresAt: overlapping ? iso(row.previousSecretExpiresAt) : null,
+    ...(publicKey === undefined ? {} : { publicKey }),
   };
 }
 
@@ -59,13 +62,25 @@ export function attemptJson(row: AttemptRow) {
 }
 
 export function eventJson(row: EventRow) {
-  const envelope = JSON.parse(new TextDecoder().decode(row.body)) as { data?: unknown };
   return {
     id: row.id,
     type: row.type,
-    payload: envelope.data ?? null,
+    sourceId: row.sourceId,
+    contentType: row.contentType,
+    payload: readPayload(row),
     createdAt: iso(row.createdAt),
   };
+}
+
+/** Published events carry their payload as the envelope's `data`; inbound ones as the body. */
+function readPayload(row: EventRow): unknown {
+  if (!/json/i.test(row.contentType)) return null;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(row.body)) as { data?: unknown };
+    return row.sourceId === null ? (parsed.data ?? null) : parsed;
+  } catch {
+    return null;
+  }
 }
 
 /** Opaque cursors: base64url of what the next page starts after. */

@@ -25,6 +25,23 @@ export const endpointFields = {
     maxProperties: 50,
   }),
   enabled: t.Boolean(),
+  signing: t.Object(
+    {
+      scheme: t.String({ minLength: 1, maxLength: 64 }),
+      options: t.Optional(t.Record(t.String(), t.Unknown())),
+    },
+    strict,
+  ),
+  transform: t.Union([
+    t.Object(
+      {
+        plugin: t.String({ minLength: 1, maxLength: 64 }),
+        options: t.Optional(t.Record(t.String(), t.Unknown())),
+      },
+      strict,
+    ),
+    t.Null(),
+  ]),
 };
 
 export const createEndpointBody = t.Object(
@@ -35,6 +52,8 @@ export const createEndpointBody = t.Object(
     secret: t.Optional(endpointFields.secret),
     headers: t.Optional(endpointFields.headers),
     enabled: t.Optional(endpointFields.enabled),
+    signing: t.Optional(endpointFields.signing),
+    transform: t.Optional(endpointFields.transform),
   },
   strict,
 );
@@ -46,6 +65,8 @@ export const updateEndpointBody = t.Object(
     eventTypes: t.Optional(endpointFields.eventTypes),
     headers: t.Optional(endpointFields.headers),
     enabled: t.Optional(endpointFields.enabled),
+    signing: t.Optional(endpointFields.signing),
+    transform: t.Optional(endpointFields.transform),
   },
   strict,
 );
@@ -77,6 +98,7 @@ export const deliveryStatusSchema = t.Union([
   t.Literal("succeeded"),
   t.Literal("dead"),
   t.Literal("cancelled"),
+  t.Literal("skipped"),
 ]);
 
 export const listDeliveriesQuery = t.Object(

@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import type { ConfigFlags } from "../config/config.ts";
 import { version } from "../server/version.ts";
 import { runMigrate } from "./migrate-command.ts";
+import { runPluginsList, runPluginsTest } from "./plugins-command.ts";
 import { runServe } from "./serve-command.ts";
 
 function withDatabaseOptions(command: Command): Command {
@@ -32,6 +33,14 @@ export function buildProgram(): Command {
       .option("--attempt-timeout <duration>", "timeout of one attempt (default 15s)")
       .option("--concurrency <n>", "attempts in flight at once (default 64)")
       .option("--endpoint-concurrency <n>", "attempts in flight per endpoint (default 4)")
+      .option(
+        "--plugins-dir <dir>",
+        "plugin files to load (HOOKRELAY_PLUGINS_DIR, default ./plugins)",
+      )
+      .option(
+        "--lenient-plugins",
+        "skip broken plugins with an error log instead of refusing to start",
+      )
       .addHelpText(
         "after",
         "\nExample:\n  HOOKRELAY_API_TOKEN=$(openssl rand -hex 24) hookrelay serve --port 8080",
@@ -44,6 +53,30 @@ export function buildProgram(): Command {
       .description("apply database migrations and exit")
       .addHelpText("after", "\nExample:\n  hookrelay migrate --data-dir /var/lib/hookrelay"),
   ).action((options: ConfigFlags) => runMigrate(options));
+
+  const plugins = program.command("plugins").description("list and test plugins");
+  plugins
+    .command("list")
+    .description("list the built-in plugins and those in the plugins directory")
+    .option("--plugins-dir <dir>", "plugin files to load (default ./plugins)")
+    .option("--json", "print JSON instead of a table")
+    .addHelpText(
+      "after",
+      "\nExample:\n  hookrelay plugins list --plugins-dir /etc/hookrelay/plugins",
+    )
+    .action((options: ConfigFlags & { json?: boolean }) => runPluginsList(options));
+  plugins
+    .command("test <file>")
+    .description("load one plugin and run it against fixture files")
+    .option("--fixtures <dir>", "fixture directory (default <file>.fixtures next to the file)")
+    .option("--timeout <ms>", "time budget per call in milliseconds", "1000")
+    .addHelpText(
+      "after",
+      "\nExample:\n  hookrelay plugins test plugins/slack.ts --fixtures plugins/slack.fixtures",
+    )
+    .action((file: string, options: { fixtures?: string; timeout?: string }) =>
+      runPluginsTest(file, options),
+    );
 
   return program;
 }

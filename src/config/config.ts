@@ -25,6 +25,9 @@ export interface Config {
   endpointConcurrency: number;
   secretOverlapMs: number;
   shutdownGraceMs: number;
+  pluginsDir: string;
+  lenientPlugins: boolean;
+  pluginTimeoutMs: number;
 }
 
 /** Where each setting comes from: its flag name, environment variable and default text. */
@@ -46,10 +49,14 @@ const settings = {
   endpointConcurrency: { env: "HOOKRELAY_ENDPOINT_CONCURRENCY", fallback: "4" },
   secretOverlap: { env: "HOOKRELAY_SECRET_OVERLAP", fallback: "24h" },
   shutdownGrace: { env: "HOOKRELAY_SHUTDOWN_GRACE", fallback: "10s" },
+  pluginsDir: { env: "HOOKRELAY_PLUGINS_DIR", fallback: "./plugins" },
+  lenientPlugins: { env: "HOOKRELAY_LENIENT_PLUGINS", fallback: "false" },
+  pluginTimeout: { env: "HOOKRELAY_PLUGIN_TIMEOUT", fallback: "1s" },
 } as const;
 
 export type SettingName = keyof typeof settings;
-export type ConfigFlags = Partial<Record<SettingName, string>>;
+/** Flags as commander parses them: strings, or `true` for a switch such as --lenient-plugins. */
+export type ConfigFlags = Partial<Record<SettingName, string | boolean>>;
 
 export const settingDefaults = settings;
 
@@ -62,7 +69,8 @@ export function loadConfig(
   const problems: string[] = [];
   const raw = (name: SettingName): string => {
     const setting = settings[name];
-    return flags[name] ?? env[setting.env] ?? setting.fallback;
+    const flag = flags[name];
+    return flag !== undefined ? String(flag) : (env[setting.env] ?? setting.fallback);
   };
   const where = (name: SettingName) =>
     flags[name] !== undefined ? `--${kebab(name)}` : settings[name].env;
@@ -133,6 +141,9 @@ export function loadConfig(
     endpointConcurrency: integer("endpointConcurrency", 1, 1_000),
     secretOverlapMs: duration("secretOverlap"),
     shutdownGraceMs: duration("shutdownGrace"),
+    pluginsDir: resolve(raw("pluginsDir")),
+    lenientPlugins: boolean("lenientPlugins"),
+    pluginTimeoutMs: duration("pluginTimeout"),
   };
   if (config.apiToken !== undefined && config.apiToken.length < 16) {
     problems.push(`${where("apiToken")}: must be at least 16 characters`);

@@ -11,6 +11,7 @@ import {
   type DeliveryStatus,
   deliveries,
   endpoints,
+  type PluginChoice,
 } from "./schema.ts";
 
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -109,7 +110,15 @@ export async function requeueDeliveries(
 export interface ClaimedDelivery {
   id: string;
   eventId: string;
+  eventType: string;
+  eventCreatedAt: number;
+  /** True for published events, whose body is the Standard Webhooks envelope. */
+  isEnvelope: boolean;
+  /** Inbound request headers to forward; empty for published events. */
+  eventHeaders: Record<string, string>;
   endpointId: string;
+  signing: PluginChoice;
+  transform: PluginChoice | null;
   attemptCount: number;
   scheduleStep: number;
   body: Uint8Array;
@@ -124,6 +133,12 @@ export interface ClaimedDelivery {
 interface ClaimRow {
   id: string;
   event_id: string;
+  event_type: string;
+  event_created_at: number;
+  event_source_id: string | null;
+  event_headers: string | null;
+  signing: string;
+  transform: string | null;
   endpoint_id: string;
   attempt_count: number;
   schedule_step: number;
@@ -169,6 +184,8 @@ export async function claimDueDeliveries(
   );
   const rows = await db.all<ClaimRow>(sql`
     SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.schedule_step,
+      ev.type AS event_type, ev.created_at AS event_created_at, ep.signing, ep.transform,
+      ev.source_id AS event_source_id, ev.headers AS event_headers,
       ev.body, ev.content_type, ep.url, ep.headers, ep.secret, ep.previous_secret,
       ep.previous_secret_expires_at
     FROM deliveries d
@@ -179,7 +196,15 @@ export async function claimDueDeliveries(
   return rows.map((row) => ({
     id: row.id,
     eventId: row.event_id,
+    eventType: row.event_type,
+    eventCreatedAt: row.event_created_at,
+    isEnvelope: row.event_source_id === null,
+    eventHeaders: row.event_headers
+      ? (JSON.parse(row.event_headers) as Record<string, string>)
+      : {},
     endpointId: row.endpoint_id,
+    signing: JSON.parse(row.signing) as PluginChoice,
+    transform: row.transform === null ? null : (JSON.parse(row.transform) as PluginChoice),
     attemptCount: row.attempt_count,
     scheduleStep: row.schedule_step,
     body: row.body instanceof Uint8Array ? row.body : new Uint8Array(row.body),
@@ -264,4 +289,19 @@ export async function recordAttempt(
       .set({ enabled: false, disabledReason: result.disableEndpoint.reason, updatedAt: now })
       .where(eq(endpoints.id, endpointId));
   }
+}
+
+/** A transform chose not to send this event to this endpoint. */
+export async function markDeliverySkipped(db: Queryable, id: string, now: number): Promise<void> {
+  await db
+    .update(deliveries)
+    .set({
+      status: "skipped",
+      nextAttemptAt: null,
+      leaseUntil: null,
+      lastError: "skipped_by_transform",
+      updatedAt: now,
+      finishedAt: now,
+    })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, "pending")));
 }

@@ -16,6 +16,8 @@ export type EndpointChanges = Partial<
     | "secret"
     | "previousSecret"
     | "previousSecretExpiresAt"
+    | "signing"
+    | "transform"
   >
 >;
 
@@ -46,14 +48,16 @@ export async function listEndpoints(
     .limit(limit);
 }
 
-/** The endpoints a new event can be routed to: enabled and not deleted. */
+/** The endpoints a published event can go to: enabled, not deleted, not a source's own. */
 export async function listRoutableEndpoints(
   db: Queryable,
 ): Promise<Pick<EndpointRow, "id" | "eventTypes">[]> {
   return db
     .select({ id: endpoints.id, eventTypes: endpoints.eventTypes })
     .from(endpoints)
-    .where(and(eq(endpoints.enabled, true), isNull(endpoints.deletedAt)));
+    .where(
+      and(eq(endpoints.enabled, true), isNull(endpoints.deletedAt), isNull(endpoints.sourceId)),
+    );
 }
 
 export async function updateEndpoint(

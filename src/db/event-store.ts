@@ -1,5 +1,5 @@
 /** Queries on events. */
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
 import { type EventRow, events } from "./schema.ts";
 
@@ -49,4 +49,25 @@ export async function listEvents(
 export interface EventCursor {
   createdAt: number;
   id: string;
+}
+
+/** An event of `sourceId` with this provider delivery id received since `since`, if any. */
+export async function findRecentDuplicate(
+  db: Queryable,
+  sourceId: string,
+  dedupeKey: string,
+  since: number,
+): Promise<EventRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.sourceId, sourceId),
+        eq(events.dedupeKey, dedupeKey),
+        gte(events.createdAt, since),
+      ),
+    )
+    .limit(1);
+  return row;
 }

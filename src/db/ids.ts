@@ -6,7 +6,7 @@ import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();
 
-export type IdPrefix = "ep" | "evt" | "dlv" | "att";
+export type IdPrefix = "ep" | "evt" | "dlv" | "att" | "src" | "tok";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${nextUlid()}`;

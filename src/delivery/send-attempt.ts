@@ -13,7 +13,12 @@ export interface AttemptRequest {
   signal?: AbortSignal;
 }
 
-export type AttemptErrorCode = "timeout" | "connection_error" | "invalid_response" | "aborted";
+export type AttemptErrorCode =
+  | "timeout"
+  | "connection_error"
+  | "invalid_response"
+  | "plugin_error"
+  | "aborted";
 
 export interface AttemptResponse {
   startedAt: number;

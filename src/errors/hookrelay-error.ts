@@ -37,7 +37,19 @@ export const errorCodes = {
     slug: "unavailable",
     title: "The relay cannot accept writes right now",
   },
+  ERR_SIGNATURE: {
+    status: 401,
+    slug: "signature-invalid",
+    title: "The request's signature did not verify",
+  },
+  ERR_CONTENT_ENCODING: {
+    status: 400,
+    slug: "invalid-content-encoding",
+    title: "The body could not be decoded",
+  },
   ERR_CONFIG: { status: 500, slug: "config", title: "The configuration is not valid" },
+  ERR_PLUGIN_LOAD: { status: 500, slug: "internal", title: "A plugin could not be loaded" },
+  ERR_PLUGIN: { status: 500, slug: "internal", title: "A plugin failed" },
   ERR_DATABASE: { status: 500, slug: "internal", title: "Internal error" },
   ERR_INTERNAL: { status: 500, slug: "internal", title: "Internal error" },
 } as const;

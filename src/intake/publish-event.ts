@@ -5,18 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../db/client.ts";
-import {
-  insertDeliveries,
-  listDeliveriesForEvent,
-  type NewDelivery,
-} from "../db/delivery-store.ts";
+import { listDeliveriesForEvent } from "../db/delivery-store.ts";
 import { listRoutableEndpoints } from "../db/endpoint-store.ts";
 import { findEvent, findEventByIdempotencyKey, insertEvent } from "../db/event-store.ts";
 import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { matchesEventType } from "./event-type-filter.ts";
+import { createDeliveries } from "./fan-out.ts";
 
 export interface PublishRequest {
   type: string;
@@ -66,11 +62,14 @@ export async function publishEvent(
       contentType: "application/json",
       body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
       idempotencyKey: request.idempotencyKey ?? null,
+      sourceId: null,
+      dedupeKey: null,
+      headers: null,
       requestHash,
       createdAt: now,
     };
     await insertEvent(tx, event);
-    const deliveries = await fanOut(tx, event, now);
+    const deliveries = await createDeliveries(tx, event, await listRoutableEndpoints(tx), now);
     return { event, deliveries, replayed: false };
   });
 }
@@ -81,29 +80,6 @@ async function findEarlierPublish(tx: Tx, request: PublishRequest): Promise<Even
     if (byKey) return byKey;
   }
   return request.id ? findEvent(tx, request.id) : undefined;
-}
-
-async function fanOut(tx: Tx, event: EventRow, now: number): Promise<DeliveryRow[]> {
-  const targets = (await listRoutableEndpoints(tx)).filter((endpoint) =>
-    matchesEventType(endpoint.eventTypes, event.type),
-  );
-  const rows: DeliveryRow[] = targets.map((endpoint) => ({
-    id: newId("dlv"),
-    eventId: event.id,
-    endpointId: endpoint.id,
-    status: "pending",
-    attemptCount: 0,
-    scheduleStep: 0,
-    nextAttemptAt: now,
-    leaseUntil: null,
-    lastStatusCode: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-  }));
-  await insertDeliveries(tx, rows satisfies NewDelivery[]);
-  return rows;
 }
 
 /** The Standard Webhooks envelope; its bytes are fixed here and signed on every attempt. */

@@ -9,13 +9,15 @@ import {
   type ClaimedDelivery,
   claimDueDeliveries,
   findNextDueAt,
+  markDeliverySkipped,
   recordAttempt,
   releaseLeases,
 } from "../db/delivery-store.ts";
 import { newId } from "../db/ids.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
-import { buildDeliveryHeaders } from "../delivery/delivery-headers.ts";
-import { sendAttempt } from "../delivery/send-attempt.ts";
+import { prepareRequest } from "../delivery/prepare-request.ts";
+import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
+import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import type { Logger } from "../observability/logger.ts";
 import { buildAttemptResult } from "./attempt-result.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
@@ -46,6 +48,7 @@ export class Scheduler {
   readonly #writer: WriteQueue;
   readonly #log: Logger;
   readonly #options: SchedulerOptions;
+  readonly #plugins: PluginRegistry;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #perEndpoint = new Map<string, number>();
   #stopping = false;
@@ -53,8 +56,15 @@ export class Scheduler {
   #wakeSleeper: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(orm: Orm, writer: WriteQueue, log: Logger, options: SchedulerOptions) {
+  constructor(
+    orm: Orm,
+    writer: WriteQueue,
+    plugins: PluginRegistry,
+    log: Logger,
+    options: SchedulerOptions,
+  ) {
     this.#orm = orm;
+    this.#plugins = plugins;
     this.#writer = writer;
     this.#log = log;
     this.#options = options;
@@ -195,27 +205,26 @@ export class Scheduler {
 
   async #attempt(delivery: ClaimedDelivery, signal: AbortSignal): Promise<void> {
     const startedAt = Date.now();
-    const secrets = [delivery.secret];
-    if (delivery.previousSecret && (delivery.previousSecretExpiresAt ?? 0) > startedAt) {
-      secrets.push(delivery.previousSecret);
-    }
-    const headers = buildDeliveryHeaders({
-      eventId: delivery.eventId,
-      body: delivery.body,
-      contentType: delivery.contentType,
-      customHeaders: delivery.headers,
-      secrets,
-      timestampSeconds: Math.floor(startedAt / 1000),
+    const prepared = await prepareRequest(delivery, this.#plugins, {
       userAgent: this.#options.userAgent,
+      now: startedAt,
     });
-    const response = await sendAttempt({
-      url: delivery.url,
-      headers,
-      body: delivery.body,
-      timeoutMs: this.#options.attemptTimeoutMs,
-      responseBodyMaxBytes: this.#options.responseBodyMaxBytes,
-      signal,
-    });
+    if (prepared.kind === "skip") {
+      await this.#writer.run((tx) => markDeliverySkipped(tx, delivery.id, Date.now()));
+      this.#log.info({ deliveryId: delivery.id, reason: prepared.reason }, "delivery skipped");
+      return;
+    }
+    const response =
+      prepared.kind === "send"
+        ? await sendAttempt({
+            url: delivery.url,
+            headers: prepared.headers,
+            body: prepared.body,
+            timeoutMs: this.#options.attemptTimeoutMs,
+            responseBodyMaxBytes: this.#options.responseBodyMaxBytes,
+            signal,
+          })
+        : pluginFailure(startedAt, prepared.message, this.#options.responseBodyMaxBytes);
     // Shutting down: record nothing, the lease is released and the next start sends it.
     if (response.error === "aborted") return;
     const now = Date.now();
@@ -251,4 +260,17 @@ export class Scheduler {
       this.#log.info({ endpointId: delivery.endpointId, reason: "gone" }, "endpoint disabled");
     }
   }
+}
+
+/** A plugin failure recorded like a failed attempt, so it follows the retry schedule. */
+function pluginFailure(startedAt: number, message: string, maxBytes: number): AttemptResponse {
+  return {
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    statusCode: null,
+    error: "plugin_error",
+    retryAfter: null,
+    responseBody: message.slice(0, maxBytes),
+    responseBodyTruncated: message.length > maxBytes,
+  };
 }

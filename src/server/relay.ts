@@ -4,11 +4,13 @@
  */
 import { createApiApp } from "../api/app.ts";
 import type { Config } from "../config/config.ts";
+import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { openDatabase } from "../db/client.ts";
 import { releaseAllLeases } from "../db/delivery-store.ts";
 import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
 import { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
+import { startPluginHost } from "../plugins/plugin-host.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { resolveApiToken } from "./api-token.ts";
 import { version } from "./version.ts";
@@ -28,7 +30,13 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   const reclaimed = await writer.run((tx) => releaseAllLeases(tx));
   if (reclaimed > 0) log.info({ reclaimed }, "reclaimed deliveries left in flight by a crash");
 
-  const scheduler = new Scheduler(database.orm, writer, log, {
+  const plugins = await startPluginHost({
+    pluginsDir: config.pluginsDir,
+    lenient: config.lenientPlugins,
+    timeoutMs: config.pluginTimeoutMs,
+    log,
+  });
+  const scheduler = new Scheduler(database.orm, writer, plugins.registry, log, {
     concurrency: config.concurrency,
     endpointConcurrency: config.endpointConcurrency,
     attemptTimeoutMs: config.attemptTimeoutMs,
@@ -46,6 +54,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       config,
       orm: database.orm,
       writer,
+      plugins: plugins.registry,
       log,
       wakeScheduler: () => scheduler.wake(),
       isReady: () => isFullyMigrated(database.client),
@@ -56,7 +65,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   // reusePort off: a stale second process on the same port must fail, not split traffic.
   app.listen({ hostname: config.host, port: config.port, reusePort: false });
   const server = app.server;
-  if (!server) throw new Error("unreachable: Elysia did not start a server");
+  if (!server) throw new HookrelayError("ERR_INTERNAL", "Elysia did not start a server");
   scheduler.start();
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   log.info({ url, version }, "listening");
@@ -67,6 +76,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       await server.stop(false);
       await scheduler.stop(config.shutdownGraceMs);
       await writer.idle();
+      plugins.close();
       database.close();
     },
   };

@@ -20,6 +20,8 @@ export interface Endpoint {
   description: string;
   eventTypes: string[];
   headers: Record<string, string>;
+  signing: { scheme: string; options: Record<string, unknown> };
+  transform: { plugin: string; options: Record<string, unknown> } | null;
   enabled: boolean;
   disabledReason: "api" | "gone" | null;
   secret?: string;

@@ -45,6 +45,8 @@ describe("endpoint records", () => {
       description: "",
       eventTypes: [],
       headers: {},
+      signing: { scheme: "standard-webhooks", options: {} },
+      transform: null,
       enabled: true,
       disabledReason: null,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+={0,2}$/),

@@ -1,0 +1,91 @@
+/** Queries on inbound sources. Deleted sources stay as rows (events point at them). */
+import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
+import type { Queryable } from "./client.ts";
+import { type EndpointRow, endpoints, type SourceRow, sources } from "./schema.ts";
+
+export type NewSource = typeof sources.$inferInsert;
+export type SourceChanges = Partial<Omit<NewSource, "id" | "createdAt">>;
+
+export async function insertSource(db: Queryable, source: NewSource): Promise<SourceRow> {
+  const [row] = await db.insert(sources).values(source).returning();
+  return row as SourceRow;
+}
+
+export async function findSource(db: Queryable, id: string): Promise<SourceRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.id, id), isNull(sources.deletedAt)));
+  return row;
+}
+
+export async function findSourceByName(
+  db: Queryable,
+  name: string,
+): Promise<SourceRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.name, name), isNull(sources.deletedAt)));
+  return row;
+}
+
+export async function listSources(
+  db: Queryable,
+  limit: number,
+  afterId: string | undefined,
+): Promise<SourceRow[]> {
+  const live = isNull(sources.deletedAt);
+  return db
+    .select()
+    .from(sources)
+    .where(afterId ? and(live, gt(sources.id, afterId)) : live)
+    .orderBy(asc(sources.id))
+    .limit(limit);
+}
+
+export async function updateSource(
+  db: Queryable,
+  id: string,
+  changes: SourceChanges,
+  now: number,
+): Promise<SourceRow | undefined> {
+  const [row] = await db
+    .update(sources)
+    .set({ ...changes, updatedAt: now })
+    .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
+    .returning();
+  return row;
+}
+
+export async function deleteSource(db: Queryable, id: string, now: number): Promise<boolean> {
+  const deleted = await db
+    .update(sources)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
+    .returning({ id: sources.id });
+  return deleted.length > 0;
+}
+
+/** The live endpoints among `ids`, whatever their state, to check destinations exist. */
+export async function findEndpointsByIds(db: Queryable, ids: string[]): Promise<EndpointRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(endpoints)
+    .where(and(inArray(endpoints.id, ids), isNull(endpoints.deletedAt)));
+}
+
+/** The destinations among `ids` that can take new deliveries now: enabled, not deleted. */
+export async function listEnabledEndpointsAmong(
+  db: Queryable,
+  ids: string[],
+): Promise<Pick<EndpointRow, "id" | "eventTypes">[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: endpoints.id, eventTypes: endpoints.eventTypes })
+    .from(endpoints)
+    .where(
+      and(inArray(endpoints.id, ids), eq(endpoints.enabled, true), isNull(endpoints.deletedAt)),
+    );
+}

@@ -1,0 +1,99 @@
+/**
+ * POST /in/:name — the public ingest URL of a source. No bearer token: the source's verifier
+ * is the authentication. Order matters: read the raw bytes (capped), verify them before any
+ * parsing, fail closed, and answer 2xx only after the event is committed.
+ */
+import { Elysia } from "elysia";
+import type { ApiDeps } from "../api/deps.ts";
+import { findSourceByName } from "../db/source-store.ts";
+import type { SourceRow } from "../db/schema.ts";
+import { HookrelayError, notFound } from "../errors/hookrelay-error.ts";
+import { receiveInbound } from "../intake/receive-inbound.ts";
+import { selectForwardHeaders } from "./forward-headers.ts";
+import { readRawBody } from "./raw-body.ts";
+
+export function ingestRoute(deps: ApiDeps) {
+  return new Elysia().post(
+    "/in/:name",
+    async ({ params, request }) => {
+      const source = await findSourceByName(deps.orm, params.name);
+      if (!source) throw notFound("source", params.name);
+      const body = await readRawBody(request, source.maxBodyBytes);
+      const headers = Object.fromEntries(request.headers);
+      const now = Date.now();
+      await verifyOrThrow(deps, source, { body, headers, url: request.url, now });
+      const facts = await deps.plugins.describe(source.verifier.plugin, {
+        body,
+        headers,
+        url: request.url,
+        options: source.verifier.options,
+        now,
+      });
+      const result = await receiveInbound(deps.writer, {
+        source,
+        eventType: facts.eventType ?? typeFromBody(body) ?? "webhook",
+        dedupeKey: facts.deliveryId,
+        body,
+        contentType: request.headers.get("content-type") ?? "application/octet-stream",
+        headers: selectForwardHeaders(request.headers, source.forwardHeaders),
+      });
+      if (!result.duplicate && result.deliveries.length > 0) deps.wakeScheduler();
+      deps.log.debug(
+        { sourceId: source.id, eventId: result.event.id, duplicate: result.duplicate },
+        "inbound event accepted",
+      );
+      const answerHeaders: Record<string, string> = { "hookrelay-event-id": result.event.id };
+      if (result.duplicate) answerHeaders["hookrelay-duplicate"] = "true";
+      if (source.response) {
+        return new Response(source.response.body, {
+          status: source.response.status,
+          headers: { ...answerHeaders, "content-type": source.response.contentType },
+        });
+      }
+      return Response.json(
+        { id: result.event.id, duplicate: result.duplicate },
+        { status: 202, headers: answerHeaders },
+      );
+    },
+    // The body is read here as raw bytes; no parser may touch it first.
+    { parse: "none" },
+  );
+}
+
+async function verifyOrThrow(
+  deps: ApiDeps,
+  source: SourceRow,
+  request: { body: Uint8Array; headers: Record<string, string>; url: string; now: number },
+): Promise<void> {
+  const secrets = source.secrets
+    .filter((secret) => secret.expiresAt === undefined || secret.expiresAt > request.now)
+    .map((secret) => secret.value);
+  let outcome: Awaited<ReturnType<typeof deps.plugins.verify>>;
+  try {
+    outcome = await deps.plugins.verify(source.verifier.plugin, {
+      ...request,
+      secrets,
+      options: source.verifier.options,
+    });
+  } catch (error) {
+    // A verifier that throws fails closed, like a bad signature.
+    deps.log.warn({ sourceId: source.id, err: error }, "inbound verifier failed");
+    outcome = { ok: false, reason: "bad_signature" };
+  }
+  if (outcome.ok) return;
+  deps.log.warn({ sourceId: source.id, reason: outcome.reason }, "inbound verification failed");
+  deps.onInboundRejected?.(source.name, outcome.reason);
+  throw new HookrelayError("ERR_SIGNATURE", "inbound verification failed", {
+    detail: `Verification failed: ${outcome.reason}`,
+  });
+}
+
+function typeFromBody(body: Uint8Array): string | undefined {
+  if (body.byteLength === 0 || body[0] !== 0x7b) return undefined;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(body)) as { type?: unknown };
+    return typeof parsed.type === "string" && parsed.type.length <= 255 ? parsed.type : undefined;
+  } catch {
+    return undefined;
+  }
+}

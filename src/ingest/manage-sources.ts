@@ -1,0 +1,227 @@
+/**
+ * Creating and changing sources: every field checked first (all problems reported at once),
+ * then the source and any inline destinations, which become endpoints owned by the source,
+ * written in one transaction. Used by the API and by declarative configuration.
+ */
+import type { ApiDeps } from "../api/deps.ts";
+import { checkEndpointInput, defaultScheme, generateSchemeSecret } from "../api/endpoint-input.ts";
+import type {
+  CreateSourceInput,
+  InlineDestination,
+  UpdateSourceInput,
+} from "../api/source-schemas.ts";
+import type { Tx } from "../db/client.ts";
+import { deleteEndpoint, insertEndpoint } from "../db/endpoint-store.ts";
+import { newId } from "../db/ids.ts";
+import type { SourceRow, SourceSecret } from "../db/schema.ts";
+import {
+  deleteSource,
+  findEndpointsByIds,
+  findSource,
+  findSourceByName,
+  insertSource,
+  type SourceChanges,
+  updateSource,
+} from "../db/source-store.ts";
+import { type FieldError, notFound, validationError } from "../errors/hookrelay-error.ts";
+
+export const defaultSourceMaxBodyBytes = 1024 * 1024;
+export const defaultDedupeWindowSeconds = 24 * 3600;
+
+export async function createSource(deps: ApiDeps, input: CreateSourceInput): Promise<SourceRow> {
+  checkSourceInput(deps, input);
+  const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
+  const now = Date.now();
+  return deps.writer.run(async (tx) => {
+    await assertNameFree(tx, input.name, undefined);
+    const id = newId("src");
+    const destinations = await resolveDestinations(tx, id, input.destinations ?? [], inline, now);
+    return insertSource(tx, {
+      id,
+      name: input.name,
+      verifier: { plugin: input.verifier.scheme, options: input.verifier.options ?? {} },
+      secrets: toSecrets(input.verifier.secrets ?? []),
+      destinations,
+      forwardHeaders: input.forwardHeaders ?? [],
+      response: toResponse(input.response),
+      maxBodyBytes: input.maxBodyBytes ?? defaultSourceMaxBodyBytes,
+      dedupeWindowMs: (input.dedupeWindowSeconds ?? defaultDedupeWindowSeconds) * 1000,
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+}
+
+export async function changeSource(
+  deps: ApiDeps,
+  id: string,
+  input: UpdateSourceInput,
+): Promise<SourceRow> {
+  checkSourceInput(deps, input);
+  const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
+  const now = Date.now();
+  return deps.writer.run(async (tx) => {
+    const current = await findSource(tx, id);
+    if (!current) throw notFound("source", id);
+    if (input.name !== undefined) await assertNameFree(tx, input.name, id);
+    const changes: SourceChanges = {};
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.verifier) {
+      changes.verifier = { plugin: input.verifier.scheme, options: input.verifier.options ?? {} };
+      if (input.verifier.secrets) changes.secrets = toSecrets(input.verifier.secrets);
+    }
+    if (input.destinations) {
+      changes.destinations = await resolveDestinations(tx, id, input.destinations, inline, now);
+    }
+    if (input.forwardHeaders) changes.forwardHeaders = input.forwardHeaders;
+    if (input.response !== undefined) changes.response = toResponse(input.response);
+    if (input.maxBodyBytes !== undefined) changes.maxBodyBytes = input.maxBodyBytes;
+    if (input.dedupeWindowSeconds !== undefined) {
+      changes.dedupeWindowMs = input.dedupeWindowSeconds * 1000;
+    }
+    const row = await updateSource(tx, id, changes, now);
+    if (!row) throw notFound("source", id);
+    return row;
+  });
+}
+
+/** Deletes the source and the inline destinations it owns (their pending deliveries end). */
+export async function removeSource(deps: ApiDeps, id: string): Promise<void> {
+  await deps.writer.run(async (tx) => {
+    const current = await findSource(tx, id);
+    if (!current) throw notFound("source", id);
+    const now = Date.now();
+    await deleteSource(tx, id, now);
+    for (const endpoint of await findEndpointsByIds(tx, current.destinations)) {
+      if (endpoint.sourceId === id) await deleteEndpoint(tx, endpoint.id, now);
+    }
+  });
+}
+
+function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput): void {
+  const problems: FieldError[] = [];
+  const verifier = input.verifier;
+  if (verifier) {
+    problems.push(
+      ...deps.plugins.checkOptions(
+        "verifier",
+        verifier.scheme,
+        verifier.options,
+        "/verifier/options",
+      ),
+    );
+    if (verifier.scheme !== "none" && (verifier.secrets ?? []).length === 0) {
+      problems.push({ field: "/verifier/secrets", message: "needs at least one secret" });
+    }
+    verifier.secrets?.forEach((secret, i) => {
+      if (
+        typeof secret !== "string" &&
+        secret.expiresAt &&
+        Number.isNaN(Date.parse(secret.expiresAt))
+      ) {
+        problems.push({ field: `/verifier/secrets/${i}/expiresAt`, message: "is not a date" });
+      }
+    });
+  }
+  input.destinations?.forEach((destination, i) => {
+    if (typeof destination === "string") return;
+    try {
+      checkEndpointInput(destination, deps.plugins);
+    } catch (error) {
+      const fields = (error as { fields?: FieldError[] }).fields ?? [];
+      for (const f of fields)
+        problems.push({ field: `/destinations/${i}${f.field}`, message: f.message });
+    }
+  });
+  if (problems.length > 0) throw validationError(problems);
+}
+
+/** Secrets for inline destinations are generated before the write transaction starts. */
+async function prepareInlineDestinations(
+  deps: ApiDeps,
+  destinations: (string | InlineDestination)[],
+): Promise<Map<InlineDestination, string>> {
+  const secrets = new Map<InlineDestination, string>();
+  for (const destination of destinations) {
+    if (typeof destination === "string") continue;
+    const scheme = destination.signing?.scheme ?? defaultScheme;
+    secrets.set(
+      destination,
+      destination.secret ??
+        (await generateSchemeSecret(deps.plugins, scheme, destination.signing?.options)),
+    );
+  }
+  return secrets;
+}
+
+async function resolveDestinations(
+  tx: Tx,
+  sourceId: string,
+  destinations: (string | InlineDestination)[],
+  inlineSecrets: Map<InlineDestination, string>,
+  now: number,
+): Promise<string[]> {
+  const referenced = destinations.filter((d): d is string => typeof d === "string");
+  const found = new Set((await findEndpointsByIds(tx, referenced)).map((e) => e.id));
+  const missing: FieldError[] = destinations.flatMap((destination, i) =>
+    typeof destination === "string" && !found.has(destination)
+      ? [{ field: `/destinations/${i}`, message: `no endpoint ${destination}` }]
+      : [],
+  );
+  if (missing.length > 0) throw validationError(missing);
+  const ids: string[] = [];
+  for (const destination of destinations) {
+    if (typeof destination === "string") {
+      ids.push(destination);
+      continue;
+    }
+    const endpoint = await insertEndpoint(tx, {
+      id: newId("ep"),
+      url: destination.url,
+      description: destination.description ?? "",
+      eventTypes: destination.eventTypes ?? [],
+      headers: destination.headers ?? {},
+      signing: {
+        plugin: destination.signing?.scheme ?? defaultScheme,
+        options: destination.signing?.options ?? {},
+      },
+      transform: destination.transform
+        ? { plugin: destination.transform.plugin, options: destination.transform.options ?? {} }
+        : null,
+      secret: inlineSecrets.get(destination) as string,
+      enabled: true,
+      sourceId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    ids.push(endpoint.id);
+  }
+  return ids;
+}
+
+async function assertNameFree(tx: Tx, name: string, exceptId: string | undefined): Promise<void> {
+  const holder = await findSourceByName(tx, name);
+  if (holder && holder.id !== exceptId) {
+    throw validationError([{ field: "/name", message: `a source named "${name}" exists` }]);
+  }
+}
+
+function toSecrets(secrets: NonNullable<CreateSourceInput["verifier"]["secrets"]>): SourceSecret[] {
+  return secrets.map((secret) =>
+    typeof secret === "string"
+      ? { value: secret }
+      : {
+          value: secret.value,
+          ...(secret.expiresAt ? { expiresAt: Date.parse(secret.expiresAt) } : {}),
+        },
+  );
+}
+
+function toResponse(response: CreateSourceInput["response"]): SourceRow["response"] {
+  if (!response) return null;
+  return {
+    status: response.status,
+    body: response.body ?? "",
+    contentType: response.contentType ?? "text/plain; charset=utf-8",
+  };
+}

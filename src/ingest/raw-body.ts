@@ -1,0 +1,54 @@
+/**
+ * Reads an inbound request body as bytes, never parsed, with the source's size cap applied
+ * while reading: a declared Content-Length over the cap is refused before reading, and a
+ * chunked upload is cut off as soon as it passes the cap. gzip and deflate bodies are decoded,
+ * and the cap applies to the decoded size too (a small zip bomb is still refused); any other
+ * Content-Encoding is refused with 415.
+ */
+import { HookrelayError } from "../errors/hookrelay-error.ts";
+
+const decodable = new Set(["gzip", "x-gzip", "deflate"]);
+
+export async function readRawBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (!request.body) return new Uint8Array();
+  if (encoding === "identity" || encoding === "") return readCapped(request.body, maxBytes);
+  if (!decodable.has(encoding)) {
+    throw new HookrelayError("ERR_UNSUPPORTED_MEDIA_TYPE", "unsupported content encoding", {
+      detail: `Content-Encoding ${JSON.stringify(encoding)} is not supported; send gzip or none`,
+      fields: [{ field: "header:Content-Encoding", message: "must be gzip, deflate or absent" }],
+    });
+  }
+  const format = encoding === "deflate" ? "deflate" : "gzip";
+  // The compressed bytes are capped too, so a client cannot stream forever.
+  const compressed = await readCapped(request.body, maxBytes);
+  try {
+    const inflated = new Blob([compressed]).stream().pipeThrough(new DecompressionStream(format));
+    return await readCapped(inflated, maxBytes);
+  } catch (error) {
+    if (error instanceof HookrelayError) throw error;
+    throw new HookrelayError("ERR_CONTENT_ENCODING", "invalid compressed body", {
+      cause: error,
+      detail: `The body is not valid ${format} data`,
+    });
+  }
+}
+
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number) {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): HookrelayError {
+  return new HookrelayError("ERR_PAYLOAD_TOO_LARGE", "body over the source's limit", {
+    detail: `The body is larger than this source's limit of ${maxBytes} bytes`,
+  });
+}
