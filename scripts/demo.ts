@@ -101,6 +101,8 @@ async function startRelay(): Promise<string> {
       HOOKRELAY_API_TOKEN: token,
       HOOKRELAY_RETRY_SCHEDULE: retrySchedule,
       HOOKRELAY_SHUTDOWN_GRACE: "2s",
+      // The demo's receiver is on loopback, which the SSRF guard refuses by default.
+      HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
     },
     stdin: "ignore",
     stdout: "pipe",

@@ -1,4 +1,5 @@
 /** Checks on endpoint fields that a JSON schema cannot express. */
+import { type DestinationPolicy, describeUrlBlock } from "../delivery/destination-guard.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoint-secret.ts";
 import { isReservedHeader } from "../delivery/reserved-headers.ts";
@@ -17,7 +18,11 @@ export interface EndpointInput {
 }
 
 /** Throws one validation error listing every problem with the input. */
-export function checkEndpointInput(input: EndpointInput, plugins: PluginRegistry): void {
+export function checkEndpointInput(
+  input: EndpointInput,
+  plugins: PluginRegistry,
+  policy: DestinationPolicy,
+): void {
   const problems: FieldError[] = [];
   const scheme = input.signing?.scheme;
   if (input.signing) {
@@ -41,7 +46,7 @@ export function checkEndpointInput(input: EndpointInput, plugins: PluginRegistry
     );
   }
   if (input.url !== undefined) {
-    const problem = describeUrlProblem(input.url);
+    const problem = describeUrlProblem(input.url) ?? describeUrlBlock(new URL(input.url), policy);
     if (problem) problems.push({ field: "/url", message: problem });
   }
   input.eventTypes?.forEach((pattern, i) => {
@@ -108,4 +113,10 @@ export async function generateSchemeSecret(
 ): Promise<string> {
   const signer = plugins.signer(scheme);
   return signer?.generateSecret ? await signer.generateSecret(options) : generateEndpointSecret();
+}
+
+export function destinationPolicy(deps: {
+  config: { allowedNetworks: string[]; httpsOnly: boolean };
+}) {
+  return { allowedNetworks: deps.config.allowedNetworks, httpsOnly: deps.config.httpsOnly };
 }

@@ -13,6 +13,7 @@ import { notFound, validationError } from "../errors/hookrelay-error.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
   checkEndpointInput,
+  destinationPolicy,
   defaultScheme,
   describeSchemeSecretProblem,
   generateSchemeSecret,
@@ -34,7 +35,7 @@ export function endpointRoutes(deps: ApiDeps) {
     .post(
       "/",
       async ({ body, set }) => {
-        checkEndpointInput(body, deps.plugins);
+        checkEndpointInput(body, deps.plugins, destinationPolicy(deps));
         const now = Date.now();
         const scheme = body.signing?.scheme ?? defaultScheme;
         const secret =
@@ -89,7 +90,7 @@ export function endpointRoutes(deps: ApiDeps) {
     .patch(
       "/:id",
       async ({ params, body }) => {
-        checkEndpointInput(body, deps.plugins);
+        checkEndpointInput(body, deps.plugins, destinationPolicy(deps));
         const freshSecret = body.signing
           ? await generateSchemeSecret(deps.plugins, body.signing.scheme, body.signing.options)
           : undefined;

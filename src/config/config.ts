@@ -5,6 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { describeNetworkProblems } from "../delivery/destination-guard.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 export interface Config {
@@ -28,6 +29,9 @@ export interface Config {
   pluginsDir: string;
   lenientPlugins: boolean;
   pluginTimeoutMs: number;
+  /** CIDRs the SSRF guard lets through although they are not global (tests: 127.0.0.0/8). */
+  allowedNetworks: string[];
+  httpsOnly: boolean;
 }
 
 /** Where each setting comes from: its flag name, environment variable and default text. */
@@ -52,6 +56,8 @@ const settings = {
   pluginsDir: { env: "HOOKRELAY_PLUGINS_DIR", fallback: "./plugins" },
   lenientPlugins: { env: "HOOKRELAY_LENIENT_PLUGINS", fallback: "false" },
   pluginTimeout: { env: "HOOKRELAY_PLUGIN_TIMEOUT", fallback: "1s" },
+  allowPrivateNetworks: { env: "HOOKRELAY_ALLOW_PRIVATE_NETWORKS", fallback: "" },
+  httpsOnly: { env: "HOOKRELAY_HTTPS_ONLY", fallback: "false" },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -105,9 +111,9 @@ export function loadConfig(
     return text === "true" || text === "1";
   };
 
-  const retryScheduleMs = raw("retrySchedule")
-    .split(",")
-    .map((part) => parseDurationMs(part));
+  // An empty schedule is allowed: one attempt, then dead.
+  const scheduleText = raw("retrySchedule").trim();
+  const retryScheduleMs = scheduleText === "" ? [] : scheduleText.split(",").map(parseDurationMs);
   if (retryScheduleMs.some((ms) => ms === undefined) || retryScheduleMs.length > 50) {
     problems.push(
       `${where("retrySchedule")}: expected up to 50 comma-separated durations, e.g. 5s,5m,30m`,
@@ -120,6 +126,14 @@ export function loadConfig(
   const logLevel = raw("logLevel") as Config["logLevel"];
   if (!logLevels.includes(logLevel)) {
     problems.push(`${where("logLevel")}: expected one of ${logLevels.join(", ")}`);
+  }
+
+  const allowedNetworks = raw("allowPrivateNetworks")
+    .split(",")
+    .map((cidr) => cidr.trim())
+    .filter((cidr) => cidr !== "");
+  for (const problem of describeNetworkProblems(allowedNetworks)) {
+    problems.push(`${where("allowPrivateNetworks")}: ${problem}`);
   }
 
   const dataDir = resolve(raw("dataDir"));
@@ -144,6 +158,8 @@ export function loadConfig(
     pluginsDir: resolve(raw("pluginsDir")),
     lenientPlugins: boolean("lenientPlugins"),
     pluginTimeoutMs: duration("pluginTimeout"),
+    allowedNetworks,
+    httpsOnly: boolean("httpsOnly"),
   };
   if (config.apiToken !== undefined && config.apiToken.length < 16) {
     problems.push(`${where("apiToken")}: must be at least 16 characters`);

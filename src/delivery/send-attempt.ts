@@ -3,8 +3,11 @@
  * (which covers connecting, headers and reading the body), and keep at most a capped prefix
  * of the answer so one receiver cannot fill the disk.
  */
+import { type DestinationPolicy, resolveDestination } from "./destination-guard.ts";
+
 export interface AttemptRequest {
   url: string;
+  policy: DestinationPolicy;
   headers: Record<string, string>;
   body: Uint8Array;
   timeoutMs: number;
@@ -18,6 +21,7 @@ export type AttemptErrorCode =
   | "connection_error"
   | "invalid_response"
   | "plugin_error"
+  | "blocked_destination"
   | "aborted";
 
 export interface AttemptResponse {
@@ -40,14 +44,21 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     durationMs: Date.now() - startedAt,
     ...partial,
   });
+  const url = new URL(request.url);
+  const destination = await resolveDestination(url, request.policy);
+  if (!destination.ok) {
+    return finish({ ...failure("blocked_destination"), responseBody: destination.reason });
+  }
   let response: Response;
   try {
-    response = await fetch(request.url, {
+    response = await fetch(pinnedUrl(url, destination.address), {
       method: "POST",
-      headers: request.headers,
+      // The connection goes to the checked address; Host and TLS still name the original host.
+      headers: { ...request.headers, host: url.host },
       body: request.body,
       redirect: "manual",
       signal,
+      ...(url.protocol === "https:" ? { tls: { serverName: bareHostname(url) } } : {}),
     });
   } catch (error) {
     return finish(failure(classifyFetchError(error, timeout, request.signal)));
@@ -65,6 +76,17 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     const code = classifyFetchError(error, timeout, request.signal);
     return finish({ ...failure(code), statusCode: response.status });
   }
+}
+
+/** The URL with its host replaced by the address that passed the SSRF guard. */
+function pinnedUrl(url: URL, address: string): string {
+  const pinned = new URL(url);
+  pinned.hostname = address.includes(":") ? `[${address}]` : address;
+  return pinned.toString();
+}
+
+function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
 }
 
 function failure(error: AttemptErrorCode): Omit<AttemptResponse, "startedAt" | "durationMs"> {

@@ -5,6 +5,7 @@
  */
 export const errorCodes = {
   ERR_UNAUTHORIZED: { status: 401, slug: "unauthorized", title: "Missing or invalid API token" },
+  ERR_FORBIDDEN: { status: 403, slug: "forbidden", title: "The token's scopes do not allow this" },
   ERR_NOT_FOUND: { status: 404, slug: "not-found", title: "Not found" },
   ERR_MALFORMED_JSON: { status: 400, slug: "malformed-json", title: "The body is not valid JSON" },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
@@ -48,6 +49,8 @@ export const errorCodes = {
     title: "The body could not be decoded",
   },
   ERR_CONFIG: { status: 500, slug: "config", title: "The configuration is not valid" },
+  ERR_LOCKED: { status: 500, slug: "internal", title: "Another relay holds the database" },
+  ERR_REMOTE: { status: 502, slug: "internal", title: "The relay answered with an error" },
   ERR_PLUGIN_LOAD: { status: 500, slug: "internal", title: "A plugin could not be loaded" },
   ERR_PLUGIN: { status: 500, slug: "internal", title: "A plugin failed" },
   ERR_DATABASE: { status: 500, slug: "internal", title: "Internal error" },

@@ -4,7 +4,12 @@
  * written in one transaction. Used by the API and by declarative configuration.
  */
 import type { ApiDeps } from "../api/deps.ts";
-import { checkEndpointInput, defaultScheme, generateSchemeSecret } from "../api/endpoint-input.ts";
+import {
+  checkEndpointInput,
+  defaultScheme,
+  destinationPolicy,
+  generateSchemeSecret,
+} from "../api/endpoint-input.ts";
 import type {
   CreateSourceInput,
   InlineDestination,
@@ -126,7 +131,7 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput): void {
   input.destinations?.forEach((destination, i) => {
     if (typeof destination === "string") return;
     try {
-      checkEndpointInput(destination, deps.plugins);
+      checkEndpointInput(destination, deps.plugins, destinationPolicy(deps));
     } catch (error) {
       const fields = (error as { fields?: FieldError[] }).fields ?? [];
       for (const f of fields)

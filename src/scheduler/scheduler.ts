@@ -15,6 +15,7 @@ import {
 } from "../db/delivery-store.ts";
 import { newId } from "../db/ids.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
+import type { DestinationPolicy } from "../delivery/destination-guard.ts";
 import { prepareRequest } from "../delivery/prepare-request.ts";
 import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
@@ -30,6 +31,7 @@ export interface SchedulerOptions {
   retryPolicy: RetryPolicy;
   retryClientErrors: boolean;
   userAgent: string;
+  destinationPolicy: DestinationPolicy;
 }
 
 /** Longest sleep with nothing due: a safety net for rows written by another process. */
@@ -218,6 +220,7 @@ export class Scheduler {
       prepared.kind === "send"
         ? await sendAttempt({
             url: delivery.url,
+            policy: this.#options.destinationPolicy,
             headers: prepared.headers,
             body: prepared.body,
             timeoutMs: this.#options.attemptTimeoutMs,

@@ -48,7 +48,14 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     },
     retryClientErrors: config.retryClientErrors,
     userAgent: `hookrelay/${version}`,
+    destinationPolicy: { allowedNetworks: config.allowedNetworks, httpsOnly: config.httpsOnly },
   });
+  if (config.allowedNetworks.length > 0) {
+    log.info(
+      { allowedNetworks: config.allowedNetworks },
+      "SSRF guard allows these private networks",
+    );
+  }
   const app = createApiApp(
     {
       config,

@@ -50,6 +50,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       HOOKRELAY_API_TOKEN: token,
       HOOKRELAY_RETRY_SCHEDULE: "100ms,200ms,300ms",
       HOOKRELAY_LOG_LEVEL: "debug",
+      // Receivers in tests listen on loopback, which the SSRF guard refuses by default.
+      HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8,::1/128",
       ...options.env,
     },
     stdin: "ignore",

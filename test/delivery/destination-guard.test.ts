@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import {
+  type DestinationPolicy,
+  describeNetworkProblems,
+  describeUrlBlock,
+  resolveDestination,
+} from "../../src/delivery/destination-guard.ts";
+
+const strict: DestinationPolicy = { allowedNetworks: [], httpsOnly: false };
+
+// Each spelling reaches a non-global address once the URL parser has normalised it.
+const blockedSpellings = [
+  "http://127.0.0.1/",
+  "http://2130706433/",
+  "http://0177.0.0.1/",
+  "http://0x7f.0.0.1/",
+  "http://0x7f000001/",
+  "http://127.1/",
+  "http://127.0.0.1./",
+  "http://good@127.0.0.1/",
+  "http://%31%32%37.0.0.1/",
+  "http://[::1]/",
+  "http://[::ffff:127.0.0.1]/",
+  "http://[::ffff:7f00:1]/",
+  "http://[::127.0.0.1]/",
+  "http://[64:ff9b::7f00:1]/",
+  "http://[2002:7f00:1::]/",
+  "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+  "http://0.0.0.0/",
+  "http://0/",
+  "http://[::]/",
+  "http://10.0.0.1/",
+  "http://172.16.5.4/",
+  "http://192.168.1.1/",
+  "http://169.254.169.254/latest/meta-data/",
+  "http://[fe80::1]/",
+  "http://[fc00::1]/",
+  "http://[fd12:3456::1]/",
+  "http://100.64.0.1/",
+  "http://224.0.0.1/",
+  "http://[ff02::1]/",
+  "http://255.255.255.255/",
+  "http://198.18.0.1/",
+];
+
+describe("describeUrlBlock", () => {
+  test.each(blockedSpellings)("refuses %s", (spelling) => {
+    expect(describeUrlBlock(new URL(spelling), strict)).toBeString();
+  });
+
+  test("lets global addresses and names through to resolution", () => {
+    for (const url of ["https://8.8.8.8/", "https://[2606:4700::1111]/", "https://example.com/"]) {
+      expect(describeUrlBlock(new URL(url), strict)).toBeUndefined();
+    }
+  });
+
+  test("re-allows exactly the operator's networks", () => {
+    const policy = { allowedNetworks: ["127.0.0.0/8"], httpsOnly: false };
+    expect(describeUrlBlock(new URL("http://127.0.0.1/"), policy)).toBeUndefined();
+    expect(describeUrlBlock(new URL("http://[::ffff:127.0.0.1]/"), policy)).toBeUndefined();
+    expect(describeUrlBlock(new URL("http://10.0.0.1/"), policy)).toBeString();
+  });
+
+  test("refuses plain http when https is required", () => {
+    const policy = { allowedNetworks: [], httpsOnly: true };
+    expect(describeUrlBlock(new URL("http://example.com/"), policy)).toMatch(/https/);
+  });
+});
+
+describe("resolveDestination", () => {
+  test("checks every resolved address and refuses if any is private", async () => {
+    const lookup = async () => [
+      { address: "93.184.216.34", family: 4 },
+      { address: "10.1.2.3", family: 4 },
+    ];
+    const result = await resolveDestination(new URL("https://rebind.test/"), strict, lookup);
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining("10.1.2.3") });
+  });
+
+  test("returns the checked address to connect to", async () => {
+    const lookup = async () => [{ address: "93.184.216.34", family: 4 }];
+    const result = await resolveDestination(new URL("https://ok.test/"), strict, lookup);
+    expect(result).toEqual({ ok: true, address: "93.184.216.34", family: 4 });
+  });
+
+  test("refuses a name that does not resolve", async () => {
+    const lookup = async () => {
+      throw new Error("ENOTFOUND");
+    };
+    const result = await resolveDestination(new URL("https://nowhere.test/"), strict, lookup);
+    expect(result.ok).toBe(false);
+  });
+});
+
+test("describeNetworkProblems names entries that are not CIDRs", () => {
+  expect(describeNetworkProblems(["127.0.0.0/8", "::1/128"])).toEqual([]);
+  expect(describeNetworkProblems(["localhost", "10.0.0.0/33"])).toHaveLength(2);
+});
