@@ -14,12 +14,14 @@ import { jwksRoute } from "./jwks-route.ts";
 import { sourceRoutes } from "./source-routes.ts";
 import { asHookrelayError, problemResponse } from "./problem.ts";
 import { readJsonBody } from "./request-body.ts";
+import { checkHeaderLimits } from "./header-limits.ts";
 
 const rawBodyPlaceholder = Object.freeze({ raw: true });
 
 export function createApiApp(deps: ApiDeps, apiToken: string) {
   const checkToken = createTokenCheck(apiToken);
   return new Elysia({ normalize: false })
+    .onRequest(({ request }) => checkHeaderLimits(request.headers))
     .onRequest(({ request }) => {
       if (new URL(request.url).pathname.startsWith("/v1")) {
         checkToken(request.headers.get("authorization"));

@@ -10,6 +10,8 @@ export interface ApiDeps {
   orm: Orm;
   writer: WriteQueue;
   plugins: PluginRegistry;
+  /** Refuses new events while the disk is nearly full. */
+  disk: { assertWritable(): void };
   log: Logger;
   /** Tells the scheduler that deliveries may have become due. */
   wakeScheduler(): void;

@@ -52,6 +52,7 @@ export function endpointRoutes(deps: ApiDeps) {
             secret,
             enabled: body.enabled ?? true,
             disabledReason: body.enabled === false ? "api" : null,
+            rateLimitPerSecond: body.rateLimitPerSecond ?? null,
             createdAt: now,
             updatedAt: now,
           }),
@@ -99,7 +100,11 @@ export function endpointRoutes(deps: ApiDeps) {
           if (!current) throw notFound("endpoint", params.id);
           const { signing, transform, ...plain } = body;
           const changes: EndpointChanges = { ...plain };
-          if (body.enabled !== undefined) changes.disabledReason = body.enabled ? null : "api";
+          if (body.enabled !== undefined) {
+            changes.disabledReason = body.enabled ? null : "api";
+            // Re-enabling starts the auto-disable clock afresh.
+            if (body.enabled) changes.failingSince = null;
+          }
           if (transform !== undefined) changes.transform = transform ? toChoice(transform) : null;
           if (signing) {
             changes.signing = { plugin: signing.scheme, options: signing.options ?? {} };

@@ -24,6 +24,7 @@ export function eventRoutes(deps: ApiDeps) {
             },
           ]);
         }
+        deps.disk.assertWritable();
         const result = await publishEvent(deps.writer, { ...body, idempotencyKey });
         if (!result.replayed && result.deliveries.length > 0) deps.wakeScheduler();
         set.status = 202;

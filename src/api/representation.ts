@@ -14,8 +14,10 @@ export function endpointJson(row: EndpointRow) {
     headers: row.headers,
     signing: { scheme: row.signing.plugin, options: row.signing.options },
     transform: row.transform,
+    rateLimitPerSecond: row.rateLimitPerSecond,
     enabled: row.enabled,
     disabledReason: row.disabledReason,
+    failingSince: iso(row.failingSince),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

@@ -25,6 +25,7 @@ export const endpointFields = {
     maxProperties: 50,
   }),
   enabled: t.Boolean(),
+  rateLimitPerSecond: t.Union([t.Integer({ minimum: 1, maximum: 100_000 }), t.Null()]),
   signing: t.Object(
     {
       scheme: t.String({ minLength: 1, maxLength: 64 }),
@@ -52,6 +53,7 @@ export const createEndpointBody = t.Object(
     secret: t.Optional(endpointFields.secret),
     headers: t.Optional(endpointFields.headers),
     enabled: t.Optional(endpointFields.enabled),
+    rateLimitPerSecond: t.Optional(endpointFields.rateLimitPerSecond),
     signing: t.Optional(endpointFields.signing),
     transform: t.Optional(endpointFields.transform),
   },
@@ -65,6 +67,7 @@ export const updateEndpointBody = t.Object(
     eventTypes: t.Optional(endpointFields.eventTypes),
     headers: t.Optional(endpointFields.headers),
     enabled: t.Optional(endpointFields.enabled),
+    rateLimitPerSecond: t.Optional(endpointFields.rateLimitPerSecond),
     signing: t.Optional(endpointFields.signing),
     transform: t.Optional(endpointFields.transform),
   },

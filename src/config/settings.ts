@@ -47,7 +47,12 @@ export const settings = {
     fallback: "5s,5m,30m,2h,5h,10h,10h",
     reload: true,
   },
-  retryJitter: { file: "retry.jitter", env: "HOOKRELAY_RETRY_JITTER", fallback: "0.2", reload: true },
+  retryJitter: {
+    file: "retry.jitter",
+    env: "HOOKRELAY_RETRY_JITTER",
+    fallback: "0.2",
+    reload: true,
+  },
   retryAfterMax: {
     file: "retry.retry_after_max",
     env: "HOOKRELAY_RETRY_AFTER_MAX",
@@ -117,6 +122,55 @@ export const settings = {
   pluginsDir: { file: "plugins.dir", env: "HOOKRELAY_PLUGINS_DIR", fallback: "./plugins" },
   lenientPlugins: { file: "plugins.lenient", env: "HOOKRELAY_LENIENT_PLUGINS", fallback: "false" },
   pluginTimeout: { file: "plugins.timeout", env: "HOOKRELAY_PLUGIN_TIMEOUT", fallback: "1s" },
+  allowPrivateNetworks: {
+    file: "security.allow_private_networks",
+    env: "HOOKRELAY_ALLOW_PRIVATE_NETWORKS",
+    fallback: "",
+  },
+  httpsOnly: { file: "security.https_only", env: "HOOKRELAY_HTTPS_ONLY", fallback: "false" },
+  secretKeys: {
+    file: "security.secret_keys",
+    env: "HOOKRELAY_SECRET_KEYS",
+    fallback: "",
+    secret: true,
+  },
+  secretKeyFile: {
+    file: "security.secret_key_file",
+    env: "HOOKRELAY_SECRET_KEY_FILE",
+    fallback: "",
+  },
+  authFailuresPerMinute: {
+    file: "security.auth_failures_per_minute",
+    env: "HOOKRELAY_AUTH_FAILURES_PER_MINUTE",
+    fallback: "30",
+  },
+  minFreeDisk: { file: "storage.min_free_disk", env: "HOOKRELAY_MIN_FREE_DISK", fallback: "64MiB" },
+  breakerFailures: {
+    file: "health.breaker_failures",
+    env: "HOOKRELAY_BREAKER_FAILURES",
+    fallback: "10",
+  },
+  breakerCooldown: {
+    file: "health.breaker_cooldown",
+    env: "HOOKRELAY_BREAKER_COOLDOWN",
+    fallback: "30s",
+  },
+  autoDisableAfter: {
+    file: "health.auto_disable_after",
+    env: "HOOKRELAY_AUTO_DISABLE_AFTER",
+    fallback: "5d",
+  },
+  operationalWebhookUrl: {
+    file: "health.operational_webhook_url",
+    env: "HOOKRELAY_OPERATIONAL_WEBHOOK_URL",
+    fallback: "",
+  },
+  operationalWebhookSecret: {
+    file: "health.operational_webhook_secret",
+    env: "HOOKRELAY_OPERATIONAL_WEBHOOK_SECRET",
+    fallback: "",
+    secret: true,
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof settings;

@@ -42,12 +42,10 @@ export class TomlKeyLines {
           this.#remember(table, line);
           return;
         }
-        const assignment = /^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=/.exec(
-          raw,
-        );
+        const assignment = assignmentRule.exec(raw);
         if (assignment?.[1]) this.#remember([...table, ...splitKey(assignment[1])], line);
       }
-      depth = Math.max(0, depth + bracketDelta(raw));
+      depth = Math.max(0, depth + bracketDelta(raw, depth === 0));
       if (delimiter) inMultiline = delimiter;
     });
   }
@@ -75,6 +73,9 @@ export class TomlKeyLines {
   }
 }
 
+const keyPart = `(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
+const assignmentRule = new RegExp(`^\\s*(${keyPart}(?:\\s*\\.\\s*${keyPart})*)\\s*=`);
+
 function splitKey(text: string): string[] {
   const parts = text.match(/"[^"]*"|'[^']*'|[^.\s]+/g) ?? [];
   return parts.map((part) => part.replace(/^["']|["']$/g, ""));
@@ -90,10 +91,10 @@ function openMultilineString(line: string): string | undefined {
 }
 
 /** How many more `[` than `]` the line opens, outside strings and comments. */
-function bracketDelta(line: string): number {
+function bracketDelta(line: string, isAssignment: boolean): number {
   let delta = 0;
   let quote: string | undefined;
-  const value = line.includes("=") ? line.slice(line.indexOf("=") + 1) : line;
+  const value = isAssignment && line.includes("=") ? line.slice(line.indexOf("=") + 1) : line;
   for (const char of value) {
     if (quote) {
       if (char === quote) quote = undefined;
@@ -103,4 +104,18 @@ function bracketDelta(line: string): number {
     else if (char === "]" || char === "}") delta--;
   }
   return delta;
+}
+
+/** A TOML table as smol-toml returns it: a plain object (a date is an object too). */
+export function isTable(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** `["endpoints", 0, "url"]` → `endpoints[0].url`. */
+export function formatKey(keyPath: (string | number)[]): string {
+  return keyPath
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join("");
 }

@@ -21,6 +21,8 @@ const sizeUnits: Record<string, number> = {
   mib: 1024 ** 2,
   gb: 1024 ** 3,
   gib: 1024 ** 3,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** `1MiB`, `512KiB`, `1048576`. kB and MB are read as binary units, like `bytes` does. */

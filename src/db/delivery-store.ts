@@ -119,6 +119,7 @@ export interface ClaimedDelivery {
   endpointId: string;
   signing: PluginChoice;
   transform: PluginChoice | null;
+  rateLimitPerSecond: number | null;
   attemptCount: number;
   scheduleStep: number;
   body: Uint8Array;
@@ -139,6 +140,7 @@ interface ClaimRow {
   event_headers: string | null;
   signing: string;
   transform: string | null;
+  rate_limit_per_second: number | null;
   endpoint_id: string;
   attempt_count: number;
   schedule_step: number;
@@ -185,7 +187,7 @@ export async function claimDueDeliveries(
   const rows = await db.all<ClaimRow>(sql`
     SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.schedule_step,
       ev.type AS event_type, ev.created_at AS event_created_at, ep.signing, ep.transform,
-      ev.source_id AS event_source_id, ev.headers AS event_headers,
+      ev.source_id AS event_source_id, ev.headers AS event_headers, ep.rate_limit_per_second,
       ev.body, ev.content_type, ep.url, ep.headers, ep.secret, ep.previous_secret,
       ep.previous_secret_expires_at
     FROM deliveries d
@@ -205,6 +207,7 @@ export async function claimDueDeliveries(
     endpointId: row.endpoint_id,
     signing: JSON.parse(row.signing) as PluginChoice,
     transform: row.transform === null ? null : (JSON.parse(row.transform) as PluginChoice),
+    rateLimitPerSecond: row.rate_limit_per_second,
     attemptCount: row.attempt_count,
     scheduleStep: row.schedule_step,
     body: row.body instanceof Uint8Array ? row.body : new Uint8Array(row.body),
@@ -265,13 +268,27 @@ export interface AttemptResult {
   disableEndpoint?: { reason: string };
 }
 
+/** What an attempt changed about its endpoint, for logs and operational webhooks. */
+export interface EndpointHealthChange {
+  /** The endpoint answered after a run of failures. */
+  recovered: boolean;
+  /** Why the endpoint was disabled by this attempt, if it was. */
+  disabled: "gone" | "failing" | undefined;
+}
+
+/**
+ * Writes the attempt and the delivery's new state, and keeps the endpoint's failure clock:
+ * `failing_since` starts at the first failure after a success, clears on the next success,
+ * and an endpoint failing for longer than `autoDisableAfterMs` is disabled ("failing").
+ */
 export async function recordAttempt(
   db: Queryable,
   deliveryId: string,
   endpointId: string,
   result: AttemptResult,
+  health: { countsAsFailure: boolean; autoDisableAfterMs: number },
   now: number,
-): Promise<void> {
+): Promise<EndpointHealthChange> {
   await db.insert(attempts).values(result.attempt);
   await db
     .update(deliveries)
@@ -283,12 +300,40 @@ export async function recordAttempt(
     })
     // A delivery cancelled (endpoint deleted) while in flight stays cancelled.
     .where(and(eq(deliveries.id, deliveryId), eq(deliveries.status, "pending")));
-  if (result.disableEndpoint) {
+  const [endpoint] = await db
+    .select({ failingSince: endpoints.failingSince, enabled: endpoints.enabled })
+    .from(endpoints)
+    .where(eq(endpoints.id, endpointId));
+  const change: EndpointHealthChange = { recovered: false, disabled: undefined };
+  if (!endpoint) return change;
+  const succeeded = result.delivery.status === "succeeded";
+  let failingSince = endpoint.failingSince;
+  if (succeeded && failingSince !== null) {
+    change.recovered = true;
+    failingSince = null;
+  } else if (!succeeded && health.countsAsFailure && failingSince === null) {
+    failingSince = now;
+  }
+  if (result.disableEndpoint) change.disabled = "gone";
+  else if (
+    endpoint.enabled &&
+    failingSince !== null &&
+    now - failingSince >= health.autoDisableAfterMs
+  ) {
+    change.disabled = "failing";
+  }
+  if (failingSince !== endpoint.failingSince || change.disabled) {
     await db
       .update(endpoints)
-      .set({ enabled: false, disabledReason: result.disableEndpoint.reason, updatedAt: now })
+      .set({
+        failingSince,
+        updatedAt: now,
+        ...(change.disabled ? { enabled: false, disabledReason: change.disabled } : {}),
+      })
       .where(eq(endpoints.id, endpointId));
   }
+  if (change.disabled && !endpoint.enabled) change.disabled = undefined;
+  return change;
 }
 
 /** A transform chose not to send this event to this endpoint. */

@@ -18,6 +18,8 @@ export type EndpointChanges = Partial<
     | "previousSecretExpiresAt"
     | "signing"
     | "transform"
+    | "rateLimitPerSecond"
+    | "failingSince"
   >
 >;
 

@@ -16,5 +16,10 @@ export const embeddedMigrations: EmbeddedMigration[] = [
     "tag": "0002_sources_and_tokens",
     "createdAt": 1796332283447,
     "sql": "CREATE TABLE `api_tokens` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`scopes` text NOT NULL,\n\t`token_hash` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`last_used_at` integer,\n\t`revoked_at` integer\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `api_tokens_hash` ON `api_tokens` (`token_hash`);--> statement-breakpoint\nCREATE TABLE `sources` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`verifier` text NOT NULL,\n\t`secrets` text NOT NULL,\n\t`destinations` text NOT NULL,\n\t`forward_headers` text NOT NULL,\n\t`response` text,\n\t`max_body_bytes` integer NOT NULL,\n\t`dedupe_window_ms` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`deleted_at` integer\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `sources_name` ON `sources` (`name`) WHERE \"sources\".\"deleted_at\" IS NULL;--> statement-breakpoint\nALTER TABLE `endpoints` ADD `source_id` text;--> statement-breakpoint\nALTER TABLE `events` ADD `source_id` text;--> statement-breakpoint\nALTER TABLE `events` ADD `dedupe_key` text;--> statement-breakpoint\nALTER TABLE `events` ADD `headers` text;--> statement-breakpoint\nCREATE INDEX `events_source_dedupe` ON `events` (`source_id`,`dedupe_key`);"
+  },
+  {
+    "tag": "0003_endpoint_health",
+    "createdAt": 1796332801851,
+    "sql": "ALTER TABLE `endpoints` ADD `rate_limit_per_second` integer;--> statement-breakpoint\nALTER TABLE `endpoints` ADD `failing_since` integer;"
   }
 ];

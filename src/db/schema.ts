@@ -32,6 +32,10 @@ export const endpoints = sqliteTable("endpoints", {
   /** Set when a source created this endpoint as an inline destination: it then receives
    * only that source's events, never published ones. */
   sourceId: text("source_id"),
+  /** Sends per second at most; null = no limit beyond the concurrency limit. */
+  rateLimitPerSecond: integer("rate_limit_per_second"),
+  /** When the current run of failures began (cleared by a success): drives auto-disable. */
+  failingSince: integer("failing_since"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
   deletedAt: integer("deleted_at"),

@@ -28,6 +28,9 @@ export class WriteQueue {
   #waiting: Job[] = [];
   #draining: Promise<void> | undefined;
 
+  /** Told about every failed commit, e.g. so the disk guard can notice a full disk. */
+  onCommitFailure: (error: unknown) => void = () => {};
+
   constructor(orm: Orm, maxBatch = 256) {
     this.#orm = orm;
     this.#maxBatch = maxBatch;
@@ -68,6 +71,7 @@ export class WriteQueue {
         { behavior: "immediate" },
       );
     } catch (error) {
+      this.onCommitFailure(error);
       const unavailable = new HookrelayError("ERR_UNAVAILABLE", "write transaction failed", {
         cause: error,
       });

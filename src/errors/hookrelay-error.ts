@@ -38,6 +38,16 @@ export const errorCodes = {
     slug: "unavailable",
     title: "The relay cannot accept writes right now",
   },
+  ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    slug: "headers-too-large",
+    title: "The request headers are larger than the limit",
+  },
+  ERR_TOO_MANY_REQUESTS: {
+    status: 429,
+    slug: "too-many-requests",
+    title: "Too many failed attempts; slow down",
+  },
   ERR_SIGNATURE: {
     status: 401,
     slug: "signature-invalid",

@@ -16,6 +16,7 @@ export function ingestRoute(deps: ApiDeps) {
   return new Elysia().post(
     "/in/:name",
     async ({ params, request }) => {
+      deps.disk.assertWritable();
       const source = await findSourceByName(deps.orm, params.name);
       if (!source) throw notFound("source", params.name);
       const body = await readRawBody(request, source.maxBodyBytes);

@@ -8,6 +8,7 @@ import type { Orm } from "../db/client.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
+  type EndpointHealthChange,
   findNextDueAt,
   markDeliverySkipped,
   recordAttempt,
@@ -19,8 +20,10 @@ import type { DestinationPolicy } from "../delivery/destination-guard.ts";
 import { prepareRequest } from "../delivery/prepare-request.ts";
 import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
+import { emitOperationalEvents } from "../intake/operational-events.ts";
 import type { Logger } from "../observability/logger.ts";
 import { buildAttemptResult } from "./attempt-result.ts";
+import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
 
 export interface SchedulerOptions {
@@ -32,6 +35,9 @@ export interface SchedulerOptions {
   retryClientErrors: boolean;
   userAgent: string;
   destinationPolicy: DestinationPolicy;
+  gate: GateOptions;
+  /** An endpoint failing without a success for this long is disabled. */
+  autoDisableAfterMs: number;
 }
 
 /** Longest sleep with nothing due: a safety net for rows written by another process. */
@@ -53,6 +59,7 @@ export class Scheduler {
   readonly #plugins: PluginRegistry;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #perEndpoint = new Map<string, number>();
+  readonly #gate: EndpointGate;
   #stopping = false;
   #wakeRequested = false;
   #wakeSleeper: (() => void) | undefined;
@@ -70,6 +77,7 @@ export class Scheduler {
     this.#writer = writer;
     this.#log = log;
     this.#options = options;
+    this.#gate = new EndpointGate(options.gate);
   }
 
   start(): void {
@@ -142,10 +150,13 @@ export class Scheduler {
     );
     const overflow: string[] = [];
     for (const delivery of claimed) {
-      if (this.#stopping) overflow.push(delivery.id);
-      else if (this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency) {
-        overflow.push(delivery.id);
-      } else this.#dispatch(delivery);
+      const full = this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency;
+      const admitted =
+        !this.#stopping &&
+        !full &&
+        this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now);
+      if (admitted) this.#dispatch(delivery);
+      else overflow.push(delivery.id);
     }
     if (overflow.length > 0) await this.#writer.run((tx) => releaseLeases(tx, overflow));
     return claimed.length === free || overflow.length > 0;
@@ -157,8 +168,12 @@ export class Scheduler {
     const nextDueAt = atCapacity
       ? undefined
       : await findNextDueAt(this.#orm, this.#saturatedEndpoints());
-    const delayMs =
-      nextDueAt === undefined ? maxIdleMs : Math.min(maxIdleMs, nextDueAt - Date.now());
+    const now = Date.now();
+    const wakeAt = Math.min(
+      nextDueAt ?? Number.POSITIVE_INFINITY,
+      this.#gate.nextChangeAt(now) ?? Number.POSITIVE_INFINITY,
+    );
+    const delayMs = Math.min(maxIdleMs, wakeAt - now);
     if (delayMs <= 0) return;
     await this.#sleep(delayMs);
   }
@@ -182,9 +197,11 @@ export class Scheduler {
     return this.#perEndpoint.get(endpointId) ?? 0;
   }
 
+  /** Endpoints not to claim for: at their concurrency limit, breaker open, or rate-limited. */
   #saturatedEndpoints(): string[] {
     const limit = this.#options.endpointConcurrency;
-    return [...this.#perEndpoint].filter(([, load]) => load >= limit).map(([id]) => id);
+    const full = [...this.#perEndpoint].filter(([, load]) => load >= limit).map(([id]) => id);
+    return [...new Set([...full, ...this.#gate.blocked(Date.now())])];
   }
 
   #dispatch(delivery: ClaimedDelivery): void {
@@ -240,13 +257,45 @@ export class Scheduler {
       policy: this.#options.retryPolicy,
       retryClientErrors: this.#options.retryClientErrors,
     });
-    await this.#writer.run((tx) =>
-      recordAttempt(tx, delivery.id, delivery.endpointId, result, now),
-    );
-    this.#logAttempt(delivery, result);
+    const health = {
+      countsAsFailure: response.error !== "plugin_error",
+      autoDisableAfterMs: this.#options.autoDisableAfterMs,
+    };
+    const { change, emitted } = await this.#writer.run(async (tx) => {
+      const change = await recordAttempt(tx, delivery.id, delivery.endpointId, result, health, now);
+      const facts = {
+        deliveryId: delivery.id,
+        eventId: delivery.eventId,
+        endpointId: delivery.endpointId,
+        dead: result.delivery.status === "dead",
+        attempts: delivery.attemptCount + 1,
+        lastStatusCode: result.delivery.lastStatusCode,
+        lastError: result.delivery.lastError,
+      };
+      return { change, emitted: await emitOperationalEvents(tx, facts, change, now) };
+    });
+    if (emitted > 0) this.wake();
+    this.#logAttempt(delivery, result, change);
+    if (response.error !== "plugin_error") {
+      const change = this.#gate.record(
+        delivery.endpointId,
+        result.delivery.status === "succeeded",
+        now,
+      );
+      if (change) {
+        this.#log.info(
+          { endpointId: delivery.endpointId, cooldownMs: this.#options.gate.breakerCooldownMs },
+          change === "opened" ? "endpoint circuit opened" : "endpoint circuit closed",
+        );
+      }
+    }
   }
 
-  #logAttempt(delivery: ClaimedDelivery, result: ReturnType<typeof buildAttemptResult>): void {
+  #logAttempt(
+    delivery: ClaimedDelivery,
+    result: ReturnType<typeof buildAttemptResult>,
+    change: EndpointHealthChange,
+  ): void {
     const fields = {
       deliveryId: delivery.id,
       eventId: delivery.eventId,
@@ -259,9 +308,13 @@ export class Scheduler {
     this.#log.debug(fields, "attempt finished");
     if (result.delivery.status !== "succeeded") this.#log.warn(fields, "attempt failed");
     if (result.delivery.status === "dead") this.#log.info(fields, "delivery dead-lettered");
-    if (result.disableEndpoint) {
-      this.#log.info({ endpointId: delivery.endpointId, reason: "gone" }, "endpoint disabled");
+    if (change.disabled) {
+      this.#log.info(
+        { endpointId: delivery.endpointId, reason: change.disabled },
+        "endpoint disabled",
+      );
     }
+    if (change.recovered) this.#log.info({ endpointId: delivery.endpointId }, "endpoint recovered");
   }
 }
 

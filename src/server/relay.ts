@@ -11,6 +11,8 @@ import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
 import { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
+import { DiskGuard } from "../intake/disk-guard.ts";
+import { configureOperationalEndpoint } from "../intake/operational-events.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { resolveApiToken } from "./api-token.ts";
 import { version } from "./version.ts";
@@ -25,11 +27,22 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   const applied = await applyMigrations(database.client);
   if (applied.length > 0) log.info({ migrations: applied }, "applied migrations");
   const writer = new WriteQueue(database.orm);
+  const disk = new DiskGuard({
+    dataDir: config.dataDir,
+    minFreeBytes: config.minFreeDiskBytes,
+    log,
+  });
+  writer.onCommitFailure = (error) => disk.noteWriteFailure(error);
+  await disk.start();
   // One relay per database (see the operations guide): a lease still set now belongs to a
   // process that died, so its delivery is due again.
   const reclaimed = await writer.run((tx) => releaseAllLeases(tx));
   if (reclaimed > 0) log.info({ reclaimed }, "reclaimed deliveries left in flight by a crash");
 
+  await configureOperationalEndpoint(writer, {
+    url: config.operationalWebhookUrl,
+    secret: config.operationalWebhookSecret,
+  });
   const plugins = await startPluginHost({
     pluginsDir: config.pluginsDir,
     lenient: config.lenientPlugins,
@@ -49,6 +62,8 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     retryClientErrors: config.retryClientErrors,
     userAgent: `hookrelay/${version}`,
     destinationPolicy: { allowedNetworks: config.allowedNetworks, httpsOnly: config.httpsOnly },
+    gate: { breakerFailures: config.breakerFailures, breakerCooldownMs: config.breakerCooldownMs },
+    autoDisableAfterMs: config.autoDisableAfterMs,
   });
   if (config.allowedNetworks.length > 0) {
     log.info(
@@ -62,6 +77,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       orm: database.orm,
       writer,
       plugins: plugins.registry,
+      disk,
       log,
       wakeScheduler: () => scheduler.wake(),
       isReady: () => isFullyMigrated(database.client),
@@ -84,6 +100,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       await scheduler.stop(config.shutdownGraceMs);
       await writer.idle();
       plugins.close();
+      disk.stop();
       database.close();
     },
   };

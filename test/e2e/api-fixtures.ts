@@ -22,6 +22,8 @@ export interface Endpoint {
   headers: Record<string, string>;
   signing: { scheme: string; options: Record<string, unknown> };
   transform: { plugin: string; options: Record<string, unknown> } | null;
+  rateLimitPerSecond: number | null;
+  failingSince: string | null;
   enabled: boolean;
   disabledReason: "api" | "gone" | null;
   secret?: string;

@@ -16,7 +16,7 @@ test("never connects to a loopback canary that is not allow-listed", async () =>
     json: { url: `http://127.0.0.1:${port}/hooks` },
   });
   expect(literal.status).toBe(422);
-  expect((await literal.json()).field).toBe("/url");
+  expect(((await literal.json()) as { field: string }).field).toBe("/url");
 
   const named = await relay.json("/v1/endpoints", {
     method: "POST",

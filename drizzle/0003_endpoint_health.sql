@@ -1,0 +1,2 @@
+ALTER TABLE `endpoints` ADD `rate_limit_per_second` integer;--> statement-breakpoint
+ALTER TABLE `endpoints` ADD `failing_since` integer;
