@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { openSecret } from "./secret-cipher.ts";
 import {
   type AttemptRow,
   attempts,
@@ -195,29 +196,31 @@ export async function claimDueDeliveries(
     JOIN endpoints ep ON ep.id = d.endpoint_id
     WHERE d.id IN (${ids})
     ORDER BY d.next_attempt_at`);
-  return rows.map((row) => ({
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    eventCreatedAt: row.event_created_at,
-    isEnvelope: row.event_source_id === null,
-    eventHeaders: row.event_headers
-      ? (JSON.parse(row.event_headers) as Record<string, string>)
-      : {},
-    endpointId: row.endpoint_id,
-    signing: JSON.parse(row.signing) as PluginChoice,
-    transform: row.transform === null ? null : (JSON.parse(row.transform) as PluginChoice),
-    rateLimitPerSecond: row.rate_limit_per_second,
-    attemptCount: row.attempt_count,
-    scheduleStep: row.schedule_step,
-    body: row.body instanceof Uint8Array ? row.body : new Uint8Array(row.body),
-    contentType: row.content_type,
-    url: row.url,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    secret: row.secret,
-    previousSecret: row.previous_secret,
-    previousSecretExpiresAt: row.previous_secret_expires_at,
-  }));
+  return Promise.all(
+    rows.map(async (row) => ({
+      id: row.id,
+      eventId: row.event_id,
+      eventType: row.event_type,
+      eventCreatedAt: row.event_created_at,
+      isEnvelope: row.event_source_id === null,
+      eventHeaders: row.event_headers
+        ? (JSON.parse(row.event_headers) as Record<string, string>)
+        : {},
+      endpointId: row.endpoint_id,
+      signing: JSON.parse(row.signing) as PluginChoice,
+      transform: row.transform === null ? null : (JSON.parse(row.transform) as PluginChoice),
+      rateLimitPerSecond: row.rate_limit_per_second,
+      attemptCount: row.attempt_count,
+      scheduleStep: row.schedule_step,
+      body: row.body instanceof Uint8Array ? row.body : new Uint8Array(row.body),
+      contentType: row.content_type,
+      url: row.url,
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      secret: await openSecret(row.secret),
+      previousSecret: row.previous_secret === null ? null : await openSecret(row.previous_secret),
+      previousSecretExpiresAt: row.previous_secret_expires_at,
+    })),
+  );
 }
 
 /** When the next delivery that could be claimed is due, if any is. */

@@ -1,6 +1,7 @@
 /** Queries on endpoints. Deleted endpoints stay as rows (deliveries point at them). */
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { openSecret, sealSecret } from "./secret-cipher.ts";
 import { type EndpointRow, deliveries, endpoints } from "./schema.ts";
 
 export type NewEndpoint = typeof endpoints.$inferInsert;
@@ -24,8 +25,11 @@ export type EndpointChanges = Partial<
 >;
 
 export async function insertEndpoint(db: Queryable, endpoint: NewEndpoint): Promise<EndpointRow> {
-  const [row] = await db.insert(endpoints).values(endpoint).returning();
-  return row as EndpointRow;
+  const [row] = await db
+    .insert(endpoints)
+    .values(await sealSecrets(endpoint))
+    .returning();
+  return openSecrets(row as EndpointRow);
 }
 
 export async function findEndpoint(db: Queryable, id: string): Promise<EndpointRow | undefined> {
@@ -33,7 +37,7 @@ export async function findEndpoint(db: Queryable, id: string): Promise<EndpointR
     .select()
     .from(endpoints)
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)));
-  return row;
+  return row && openSecrets(row);
 }
 
 export async function listEndpoints(
@@ -42,12 +46,13 @@ export async function listEndpoints(
   afterId: string | undefined,
 ): Promise<EndpointRow[]> {
   const live = isNull(endpoints.deletedAt);
-  return db
+  const rows = await db
     .select()
     .from(endpoints)
     .where(afterId ? and(live, gt(endpoints.id, afterId)) : live)
     .orderBy(asc(endpoints.id))
     .limit(limit);
+  return Promise.all(rows.map(openSecrets));
 }
 
 /** The endpoints a published event can go to: enabled, not deleted, not a source's own. */
@@ -70,10 +75,10 @@ export async function updateEndpoint(
 ): Promise<EndpointRow | undefined> {
   const [row] = await db
     .update(endpoints)
-    .set({ ...changes, updatedAt: now })
+    .set({ ...(await sealSecrets(changes)), updatedAt: now })
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
     .returning();
-  return row;
+  return row && openSecrets(row);
 }
 
 /** Marks the endpoint deleted and cancels what it still had pending. */
@@ -89,4 +94,22 @@ export async function deleteEndpoint(db: Queryable, id: string, now: number): Pr
     .set({ status: "cancelled", nextAttemptAt: null, updatedAt: now, finishedAt: now })
     .where(and(eq(deliveries.endpointId, id), eq(deliveries.status, "pending")));
   return true;
+}
+
+/** Secrets are sealed on the way into the table and opened on the way out (secret-cipher). */
+async function sealSecrets<T extends { secret?: string; previousSecret?: string | null }>(
+  values: T,
+): Promise<T> {
+  const sealed = { ...values };
+  if (values.secret !== undefined) sealed.secret = await sealSecret(values.secret);
+  if (values.previousSecret) sealed.previousSecret = await sealSecret(values.previousSecret);
+  return sealed;
+}
+
+async function openSecrets(row: EndpointRow): Promise<EndpointRow> {
+  return {
+    ...row,
+    secret: await openSecret(row.secret),
+    previousSecret: row.previousSecret === null ? null : await openSecret(row.previousSecret),
+  };
 }

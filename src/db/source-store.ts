@@ -1,14 +1,24 @@
 /** Queries on inbound sources. Deleted sources stay as rows (events point at them). */
 import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
-import { type EndpointRow, endpoints, type SourceRow, sources } from "./schema.ts";
+import {
+  type EndpointRow,
+  endpoints,
+  type SourceRow,
+  type SourceSecret,
+  sources,
+} from "./schema.ts";
+import { openSecret, sealSecret } from "./secret-cipher.ts";
 
 export type NewSource = typeof sources.$inferInsert;
 export type SourceChanges = Partial<Omit<NewSource, "id" | "createdAt">>;
 
 export async function insertSource(db: Queryable, source: NewSource): Promise<SourceRow> {
-  const [row] = await db.insert(sources).values(source).returning();
-  return row as SourceRow;
+  const [row] = await db
+    .insert(sources)
+    .values({ ...source, secrets: await sealSourceSecrets(source.secrets) })
+    .returning();
+  return openSourceSecrets(row as SourceRow);
 }
 
 export async function findSource(db: Queryable, id: string): Promise<SourceRow | undefined> {
@@ -16,7 +26,7 @@ export async function findSource(db: Queryable, id: string): Promise<SourceRow |
     .select()
     .from(sources)
     .where(and(eq(sources.id, id), isNull(sources.deletedAt)));
-  return row;
+  return row && openSourceSecrets(row);
 }
 
 export async function findSourceByName(
@@ -27,7 +37,7 @@ export async function findSourceByName(
     .select()
     .from(sources)
     .where(and(eq(sources.name, name), isNull(sources.deletedAt)));
-  return row;
+  return row && openSourceSecrets(row);
 }
 
 export async function listSources(
@@ -36,12 +46,13 @@ export async function listSources(
   afterId: string | undefined,
 ): Promise<SourceRow[]> {
   const live = isNull(sources.deletedAt);
-  return db
+  const rows = await db
     .select()
     .from(sources)
     .where(afterId ? and(live, gt(sources.id, afterId)) : live)
     .orderBy(asc(sources.id))
     .limit(limit);
+  return Promise.all(rows.map(openSourceSecrets));
 }
 
 export async function updateSource(
@@ -50,12 +61,13 @@ export async function updateSource(
   changes: SourceChanges,
   now: number,
 ): Promise<SourceRow | undefined> {
+  const sealed = changes.secrets ? { secrets: await sealSourceSecrets(changes.secrets) } : {};
   const [row] = await db
     .update(sources)
-    .set({ ...changes, updatedAt: now })
+    .set({ ...changes, ...sealed, updatedAt: now })
     .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
     .returning();
-  return row;
+  return row && openSourceSecrets(row);
 }
 
 export async function deleteSource(db: Queryable, id: string, now: number): Promise<boolean> {
@@ -88,4 +100,15 @@ export async function listEnabledEndpointsAmong(
     .where(
       and(inArray(endpoints.id, ids), eq(endpoints.enabled, true), isNull(endpoints.deletedAt)),
     );
+}
+
+async function sealSourceSecrets(secrets: SourceSecret[]): Promise<SourceSecret[]> {
+  return Promise.all(secrets.map(async (s) => ({ ...s, value: await sealSecret(s.value) })));
+}
+
+async function openSourceSecrets(row: SourceRow): Promise<SourceRow> {
+  const secrets = await Promise.all(
+    row.secrets.map(async (s) => ({ ...s, value: await openSecret(s.value) })),
+  );
+  return { ...row, secrets };
 }

@@ -8,6 +8,8 @@ import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { openDatabase } from "../db/client.ts";
 import { releaseAllLeases } from "../db/delivery-store.ts";
 import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
+import { resealSecrets } from "../db/reseal-secrets.ts";
+import { SecretCipher, useSecretCipher } from "../db/secret-cipher.ts";
 import { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
@@ -39,6 +41,14 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   const reclaimed = await writer.run((tx) => releaseAllLeases(tx));
   if (reclaimed > 0) log.info({ reclaimed }, "reclaimed deliveries left in flight by a crash");
 
+  const cipher = await SecretCipher.create(config.secretKeys);
+  useSecretCipher(cipher);
+  if (cipher.enabled) {
+    const resealed = await resealSecrets(writer, cipher);
+    if (resealed > 0) log.info({ resealed }, "sealed secrets with the newest key");
+  } else {
+    log.warn("no HOOKRELAY_SECRET_KEYS: endpoint and source secrets are stored unencrypted");
+  }
   await configureOperationalEndpoint(writer, {
     url: config.operationalWebhookUrl,
     secret: config.operationalWebhookSecret,
