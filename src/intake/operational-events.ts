@@ -91,8 +91,6 @@ export async function emitOperationalEvents(
   now: number,
 ): Promise<number> {
   if (facts.endpointId === operationalEndpointId) return 0;
-  const operational = await findEndpoint(tx, operationalEndpointId);
-  if (!operational?.enabled) return 0;
   const events: [string, Record<string, unknown>][] = [];
   const endpoint = { endpointId: facts.endpointId };
   if (facts.dead) {
@@ -101,6 +99,10 @@ export async function emitOperationalEvents(
   }
   if (change.disabled) events.push(["endpoint.disabled", { ...endpoint, reason: change.disabled }]);
   if (change.recovered) events.push(["endpoint.recovered", endpoint]);
+  // Most attempts change nothing worth reporting; only then look the endpoint up.
+  if (events.length === 0) return 0;
+  const operational = await findEndpoint(tx, operationalEndpointId);
+  if (!operational?.enabled) return 0;
   for (const [type, data] of events) {
     const event: EventRow = {
       id: newId("evt"),
