@@ -42,6 +42,9 @@ export async function prepareRequest(
         endpoint: { id: delivery.endpointId, url: delivery.url },
         options: delivery.transform.options,
       });
+      if (!isObject(result) || !("skip" in result || "body" in result)) {
+        return pluginFailure(`transform ${delivery.transform.plugin} returned no {body} or {skip}`);
+      }
       if ("skip" in result) return { kind: "skip", reason: result.reason ?? "skipped" };
       ({ body, contentType } = encodeTransformedBody(result.body, result.contentType));
       transformHeaders = result.headers ?? {};
@@ -62,6 +65,9 @@ export async function prepareRequest(
       secrets: activeSecrets(delivery, options.now),
       options: delivery.signing.options,
     });
+    if (!isObject(signature)) {
+      return pluginFailure(`signer ${delivery.signing.plugin} returned no headers object`);
+    }
     return { kind: "send", headers: { ...headers, ...lowerCaseKeys(signature) }, body };
   } catch (error) {
     if (error instanceof HookrelayError && error.code === "ERR_PLUGIN") {
@@ -112,4 +118,12 @@ function encodeTransformedBody(
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function pluginFailure(message: string): PreparedRequest {
+  return { kind: "plugin_error", message };
 }

@@ -46,7 +46,7 @@ export class PluginSandbox {
   }
 
   #spawn(index: number): Slot {
-    const worker = new Worker(new URL("./sandbox-worker.ts", import.meta.url).href);
+    const worker = new Worker(workerEntry());
     const slot: Slot = { worker, pending: new Map() };
     worker.onmessage = (event: MessageEvent<ReplyMessage>) => {
       const reply = event.data;
@@ -78,4 +78,14 @@ export class PluginSandbox {
 
 export function pluginError(message: string, cause?: unknown): HookrelayError {
   return new HookrelayError("ERR_PLUGIN", message, { cause, detail: message });
+}
+
+/**
+ * Where the worker's code is. Inside the compiled binary, modules live in Bun's embedded
+ * file system and the bundled worker sits at `plugins/sandbox-worker` under its root, while
+ * `import.meta.url` of the bundle is the root itself.
+ */
+function workerEntry(): string {
+  if (import.meta.url.includes("$bunfs")) return "./plugins/sandbox-worker.ts";
+  return new URL("./sandbox-worker.ts", import.meta.url).href;
 }
