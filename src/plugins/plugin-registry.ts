@@ -55,6 +55,13 @@ export class PluginRegistry {
       return [{ field, message: `no ${kind} plugin named "${name}" (known: ${known.join(", ")})` }];
     }
     const withDefaults = this.#withDefaults(plugin, (options ?? {}) as Options);
+    const unknown = unknownOptionKeys(plugin, withDefaults);
+    if (unknown.length > 0) {
+      return unknown.map((key) => ({
+        field: `${pointer}/${key}`,
+        message: "is not a known option",
+      }));
+    }
     if (plugin.options) {
       const errors = [...Value.Errors(plugin.options, withDefaults)].map((error) => ({
         field: `${pointer}${error.path}`,
@@ -176,4 +183,17 @@ function checkOptionsSafely(plugin: Plugin, options: Options): string | undefine
 /** Signers and verifiers of one scheme share its name, so plugins are keyed by kind too. */
 function key(kind: PluginKind, name: string): string {
   return `${kind}:${name}`;
+}
+
+/**
+ * Option keys the plugin's schema does not name. A typo such as `algoritm` must not pass as
+ * "use the default"; a schema that wants free-form keys says `additionalProperties: true`.
+ */
+function unknownOptionKeys(plugin: Plugin, options: Options): string[] {
+  const schema = plugin.options as
+    | { properties?: Record<string, unknown>; additionalProperties?: unknown }
+    | undefined;
+  if (schema?.additionalProperties === true) return [];
+  const known = new Set(Object.keys(schema?.properties ?? {}));
+  return Object.keys(options).filter((key) => !known.has(key));
 }

@@ -139,3 +139,16 @@ describe("transform choices", () => {
     expect(endpoint.signing).toEqual({ scheme: "standard-webhooks", options: {} });
   });
 });
+
+test("refuses an option key the plugin does not know", async () => {
+  await using relay = await startRelay();
+  const response = await relay.api("/v1/endpoints", {
+    method: "POST",
+    json: {
+      url: "https://example.test/hooks",
+      signing: { scheme: "hmac", options: { algoritm: "sha512" } },
+    },
+  });
+  expect(response.status).toBe(422);
+  expect(((await response.json()) as { field: string }).field).toBe("/signing/options/algoritm");
+}, 30_000);
