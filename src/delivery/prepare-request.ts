@@ -68,7 +68,14 @@ export async function prepareRequest(
     if (!isObject(signature)) {
       return pluginFailure(`signer ${delivery.signing.plugin} returned no headers object`);
     }
-    return { kind: "send", headers: { ...headers, ...lowerCaseKeys(signature) }, body };
+    const signed = lowerCaseKeys(signature);
+    // A forwarded provider header that the destination's own signer also sets (GitHub to
+    // GitHub, say) stays, renamed, so the original signature can still be checked.
+    for (const name of Object.keys(signed)) {
+      const original = forwarded[name];
+      if (original !== undefined) headers[`x-original-${name}`] = original;
+    }
+    return { kind: "send", headers: { ...headers, ...signed }, body };
   } catch (error) {
     if (error instanceof HookrelayError && error.code === "ERR_PLUGIN") {
       return { kind: "plugin_error", message: error.message };

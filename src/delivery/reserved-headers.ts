@@ -11,6 +11,7 @@ export function isReservedHeader(name: string): boolean {
       "host",
       "content-length",
       "content-type",
+      "content-encoding",
       "transfer-encoding",
       "connection",
       "user-agent",

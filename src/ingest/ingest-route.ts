@@ -7,7 +7,7 @@ import { Elysia } from "elysia";
 import type { ApiDeps } from "../api/deps.ts";
 import { findSourceByName } from "../db/source-store.ts";
 import type { SourceRow } from "../db/schema.ts";
-import { HookrelayError, notFound } from "../errors/hookrelay-error.ts";
+import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { receiveInbound } from "../intake/receive-inbound.ts";
 import { selectForwardHeaders } from "./forward-headers.ts";
 import { readRawBody } from "./raw-body.ts";
@@ -18,7 +18,11 @@ export function ingestRoute(deps: ApiDeps) {
     async ({ params, request }) => {
       deps.disk.assertWritable();
       const source = await findSourceByName(deps.orm, params.name);
-      if (!source) throw notFound("source", params.name);
+      if (!source) {
+        throw new HookrelayError("ERR_NOT_FOUND", "no such source", {
+          detail: `No source named ${JSON.stringify(params.name)}`,
+        });
+      }
       const body = await readRawBody(request, source.maxBodyBytes);
       const headers = Object.fromEntries(request.headers);
       const now = Date.now();
@@ -32,7 +36,7 @@ export function ingestRoute(deps: ApiDeps) {
       });
       const result = await receiveInbound(deps.writer, {
         source,
-        eventType: facts.eventType ?? typeFromBody(body) ?? "webhook",
+        eventType: normalizeEventType(facts.eventType ?? typeFromBody(body)),
         dedupeKey: facts.deliveryId,
         body,
         contentType: request.headers.get("content-type") ?? "application/octet-stream",
@@ -97,4 +101,20 @@ function typeFromBody(body: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Provider event types become hookrelay event types: Shopify's `orders/create` reads
+ * `orders.create` so that dot-segment filters work, characters outside the event-type
+ * alphabet become `_`, and the length is capped like a published type's.
+ */
+export function normalizeEventType(type: string | undefined): string {
+  if (!type) return "webhook";
+  const normalized = type
+    .replaceAll("/", ".")
+    .replace(/[^A-Za-z0-9_.:-]/g, "_")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^\.|\.$/g, "")
+    .slice(0, 255);
+  return normalized || "webhook";
 }

@@ -34,7 +34,7 @@ export const defaultSourceMaxBodyBytes = 1024 * 1024;
 export const defaultDedupeWindowSeconds = 24 * 3600;
 
 export async function createSource(deps: ApiDeps, input: CreateSourceInput): Promise<SourceRow> {
-  checkSourceInput(deps, input);
+  checkSourceInput(deps, input, true);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
   return deps.writer.run(async (tx) => {
@@ -62,7 +62,7 @@ export async function changeSource(
   id: string,
   input: UpdateSourceInput,
 ): Promise<SourceRow> {
-  checkSourceInput(deps, input);
+  checkSourceInput(deps, input, false);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
   return deps.writer.run(async (tx) => {
@@ -77,6 +77,13 @@ export async function changeSource(
     }
     if (input.destinations) {
       changes.destinations = await resolveDestinations(tx, id, input.destinations, inline, now);
+      // Inline destinations belong to the source: one it no longer lists is deleted.
+      const kept = new Set(changes.destinations);
+      for (const endpoint of await findEndpointsByIds(tx, current.destinations)) {
+        if (endpoint.sourceId === id && !kept.has(endpoint.id)) {
+          await deleteEndpoint(tx, endpoint.id, now);
+        }
+      }
     }
     if (input.forwardHeaders) changes.forwardHeaders = input.forwardHeaders;
     if (input.response !== undefined) changes.response = toResponse(input.response);
@@ -103,7 +110,8 @@ export async function removeSource(deps: ApiDeps, id: string): Promise<void> {
   });
 }
 
-function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput): void {
+/** `creating`: a new source must bring secrets; a change may keep the ones it has. */
+function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boolean): void {
   const problems: FieldError[] = [];
   const verifier = input.verifier;
   if (verifier) {
@@ -115,9 +123,16 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput): void {
         "/verifier/options",
       ),
     );
-    if (verifier.scheme !== "none" && (verifier.secrets ?? []).length === 0) {
+    const secrets = verifier.secrets;
+    if (verifier.scheme !== "none" && (creating || secrets) && (secrets ?? []).length === 0) {
       problems.push({ field: "/verifier/secrets", message: "needs at least one secret" });
     }
+    const checkSecret = deps.plugins.find("verifier", verifier.scheme)?.checkSecret;
+    secrets?.forEach((secret, i) => {
+      const value = typeof secret === "string" ? secret : secret.value;
+      const problem = checkSecret?.(value, verifier.options);
+      if (problem) problems.push({ field: `/verifier/secrets/${i}`, message: problem });
+    });
     verifier.secrets?.forEach((secret, i) => {
       if (
         typeof secret !== "string" &&

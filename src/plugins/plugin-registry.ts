@@ -51,7 +51,7 @@ export class PluginRegistry {
       const known = this.list()
         .filter((p) => p.plugin.kind === kind)
         .map((p) => p.plugin.name);
-      const field = pointer.replace(/\/options$/, kind === "signer" ? "/scheme" : "/plugin");
+      const field = pointer.replace(/\/options$/, kind === "transform" ? "/plugin" : "/scheme");
       return [{ field, message: `no ${kind} plugin named "${name}" (known: ${known.join(", ")})` }];
     }
     const withDefaults = this.#withDefaults(plugin, (options ?? {}) as Options);

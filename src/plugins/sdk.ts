@@ -111,6 +111,8 @@ export interface ProviderFacts {
 export interface VerifierPlugin<Options extends TObject = TObject>
   extends PluginBase<"verifier", Options> {
   verify(input: VerifyInput<Static<Options>>): VerifyResult | Promise<VerifyResult>;
+  /** Why a source secret is unusable for this scheme, checked when the source is saved. */
+  checkSecret?(secret: string, options?: Static<Options>): string | undefined;
   /** Reads the provider's event type and delivery id from a verified request. */
   describe?(input: Omit<VerifyInput<Static<Options>>, "secrets">): ProviderFacts;
 }

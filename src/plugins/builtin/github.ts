@@ -63,10 +63,20 @@ export const githubVerifier = definePlugin({
   },
   describe({ body, headers }) {
     const event = headers["x-github-event"];
-    const action = stringField(parseJsonObject(body), "action");
+    const action = stringField(parseGithubPayload(body, headers["content-type"]), "action");
     return {
       eventType: event && action ? `${event}.${action}` : event,
       deliveryId: headers["x-github-delivery"],
     };
   },
 });
+
+/**
+ * GitHub sends a JSON body, or with content type application/x-www-form-urlencoded the same
+ * JSON in a `payload` form field (GitHub docs, "Webhook events and payloads").
+ */
+function parseGithubPayload(body: Uint8Array, contentType: string | undefined) {
+  if (!/x-www-form-urlencoded/i.test(contentType ?? "")) return parseJsonObject(body);
+  const payload = new URLSearchParams(new TextDecoder().decode(body)).get("payload");
+  return payload === null ? undefined : parseJsonObject(new TextEncoder().encode(payload));
+}

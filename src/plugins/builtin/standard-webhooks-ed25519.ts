@@ -103,6 +103,9 @@ export const standardWebhooksEd25519Verifier = definePlugin({
   name: scheme,
   version: "1.0.0",
   description: "Standard Webhooks v1a: Ed25519, verified with whpk_ public keys",
+  checkSecret(secret) {
+    return decodeKey(secret, "whpk_") ? undefined : "must be whpk_ + base64 of a 32-byte key";
+  },
   options: standardWebhooksVerifyOptions,
   async verify({ body, headers, secrets, options, now }) {
     const parts = readStandardHeaders(headers);

@@ -98,6 +98,7 @@ export const standardWebhooksVerifier = definePlugin({
   version: "1.0.0",
   description: "Standard Webhooks v1: HMAC-SHA256 with whsec_ secrets",
   options: standardWebhooksVerifyOptions,
+  checkSecret: describeWhsecProblem,
   async verify({ body, headers, secrets, options, now }) {
     const parts = readStandardHeaders(headers);
     if ("ok" in parts) return parts;
