@@ -40,7 +40,7 @@ export class WriteQueue {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.#draining ??= this.#drain();
+      this.#draining ??= nextTurn().then(() => this.#drain());
     });
   }
 
@@ -54,6 +54,9 @@ export class WriteQueue {
       while (this.#waiting.length > 0) {
         const batch = this.#waiting.splice(0, this.#maxBatch);
         await this.#commit(batch);
+        // Let the event loop read the requests that arrived during the commit, so that they
+        // join the next batch instead of each taking a transaction of its own.
+        await nextTurn();
       }
     } finally {
       this.#draining = undefined;
@@ -92,4 +95,13 @@ async function runInSavepoint(tx: Tx, job: Job): Promise<Settled> {
   } catch (error) {
     return { job, ok: false, value: error };
   }
+}
+
+/**
+ * Resolves after the event loop has run its I/O callbacks once. libSQL's embedded calls are
+ * synchronous, so a transaction never yields to I/O on its own: without this pause, every
+ * job would arrive alone and get its own fsync.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
