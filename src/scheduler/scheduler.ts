@@ -61,7 +61,10 @@ export class Scheduler {
   readonly #perEndpoint = new Map<string, number>();
   readonly #gate: EndpointGate;
   #stopping = false;
-  #wakeRequested = false;
+  /** Something may be due and unclaimed; true at start, to pick up what was left. */
+  #backlog = true;
+  #wakeEpoch = 0;
+  #nextKnownDueAt = Number.POSITIVE_INFINITY;
   #wakeSleeper: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
@@ -86,7 +89,8 @@ export class Scheduler {
 
   /** Something may have become due: look now instead of at the next timer. */
   wake(): void {
-    this.#wakeRequested = true;
+    this.#backlog = true;
+    this.#wakeEpoch++;
     this.#wakeSleeper?.();
   }
 
@@ -119,26 +123,37 @@ export class Scheduler {
     }
   }
 
+  /**
+   * The loop claims only while something may be due and unclaimed (`#backlog`): after a
+   * wake-up for new work, when a known retry time arrives, or when a slot frees up while a
+   * backlog is known. A finished attempt alone costs no claim; that keeps one transaction
+   * per publish burst instead of one per completion.
+   */
   async #run(): Promise<void> {
     while (!this.#stopping) {
       try {
-        const claimedAll = await this.#claimAndDispatch();
-        if (claimedAll) continue;
-        await this.#sleepUntilDue();
+        const free = this.#options.concurrency - this.#inFlight.size;
+        if (this.#backlog && free > 0) {
+          const filled = await this.#claimAndDispatch(free);
+          if (filled) continue;
+          this.#nextKnownDueAt =
+            (await findNextDueAt(this.#orm, this.#saturatedEndpoints())) ??
+            Number.POSITIVE_INFINITY;
+        }
+        await this.#idle();
       } catch (error) {
         // A failed claim (database busy, disk trouble) must not end the loop: wait a moment,
         // then try again. Nothing is lost: unclaimed rows stay due.
         this.#log.error({ err: error }, "claiming deliveries failed");
         await this.#sleep(1_000);
+        this.#backlog = true;
       }
     }
   }
 
   /** @returns true when the claim filled every free slot, so more may be waiting. */
-  async #claimAndDispatch(): Promise<boolean> {
-    this.#wakeRequested = false;
-    const free = this.#options.concurrency - this.#inFlight.size;
-    if (free <= 0) return false;
+  async #claimAndDispatch(free: number): Promise<boolean> {
+    const epoch = this.#wakeEpoch;
     const now = Date.now();
     const claimed = await this.#writer.run((tx) =>
       claimDueDeliveries(tx, {
@@ -159,38 +174,48 @@ export class Scheduler {
       else overflow.push(delivery.id);
     }
     if (overflow.length > 0) await this.#writer.run((tx) => releaseLeases(tx, overflow));
-    return claimed.length === free || overflow.length > 0;
+    const filled = claimed.length === free || overflow.length > 0;
+    // A wake-up that arrived while claiming may concern rows committed after the claim.
+    this.#backlog = filled || epoch !== this.#wakeEpoch;
+    return filled;
   }
 
-  async #sleepUntilDue(): Promise<void> {
-    if (this.#wakeRequested || this.#stopping) return;
-    const atCapacity = this.#inFlight.size >= this.#options.concurrency;
-    const nextDueAt = atCapacity
-      ? undefined
-      : await findNextDueAt(this.#orm, this.#saturatedEndpoints());
+  /** Sleeps until new work, a freed slot (when a backlog waits), or the next known due time. */
+  async #idle(): Promise<void> {
+    if (this.#stopping || (this.#backlog && this.#inFlight.size < this.#options.concurrency)) {
+      return;
+    }
     const now = Date.now();
     const wakeAt = Math.min(
-      nextDueAt ?? Number.POSITIVE_INFINITY,
+      this.#nextKnownDueAt,
       this.#gate.nextChangeAt(now) ?? Number.POSITIVE_INFINITY,
     );
-    const delayMs = Math.min(maxIdleMs, wakeAt - now);
-    if (delayMs <= 0) return;
-    await this.#sleep(delayMs);
+    if (wakeAt <= now) {
+      this.#backlog = true;
+      return;
+    }
+    // The timer is also a safety net for rows written by another process.
+    if (await this.#sleep(Math.min(maxIdleMs, wakeAt - now))) this.#backlog = true;
   }
 
-  #sleep(delayMs: number): Promise<void> {
+  /** @returns true when the full delay passed, false when woken early. */
+  #sleep(delayMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      if (this.#wakeRequested || this.#stopping) return resolve();
-      const timer = setTimeout(done, delayMs);
-      function done() {
+      const timer = setTimeout(() => finish(true), delayMs);
+      const finish = (timedOut: boolean) => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.#wakeSleeper = () => {
         this.#wakeSleeper = undefined;
-        done();
+        resolve(timedOut);
       };
+      this.#wakeSleeper = () => finish(false);
     });
+  }
+
+  /** A retry this process scheduled: make sure the timer fires by then. */
+  #noteDue(at: number): void {
+    if (at >= this.#nextKnownDueAt) return;
+    this.#nextKnownDueAt = at;
+    this.#wakeSleeper?.();
   }
 
   #endpointLoad(endpointId: string): number {
@@ -217,7 +242,10 @@ export class Scheduler {
         const load = this.#endpointLoad(delivery.endpointId) - 1;
         if (load > 0) this.#perEndpoint.set(delivery.endpointId, load);
         else this.#perEndpoint.delete(delivery.endpointId);
-        this.wake();
+        // An endpoint that was at its limit was skipped by claims: its work may be waiting.
+        if (load + 1 >= this.#options.endpointConcurrency) this.#backlog = true;
+        // A freed slot matters only if work is waiting for one.
+        if (this.#backlog) this.#wakeSleeper?.();
       });
     this.#inFlight.set(delivery.id, { endpointId: delivery.endpointId, abort, done });
   }
@@ -275,6 +303,9 @@ export class Scheduler {
       return { change, emitted: await emitOperationalEvents(tx, facts, change, now) };
     });
     if (emitted > 0) this.wake();
+    if (result.delivery.status === "pending" && result.delivery.nextAttemptAt !== null) {
+      this.#noteDue(result.delivery.nextAttemptAt);
+    }
     this.#logAttempt(delivery, result, change);
     if (response.error !== "plugin_error") {
       const change = this.#gate.record(
