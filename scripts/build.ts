@@ -7,7 +7,9 @@
  * Bun then embeds.
  */
 import type { BunPlugin } from "bun";
+import { dirname } from "node:path";
 import { familySync, GLIBC } from "detect-libc";
+import { renderServiceUnit } from "../src/cli/service-unit.ts";
 
 const version: string = (await Bun.file("package.json").json()).version;
 const entry = process.argv[2] ?? "src/main.ts";
@@ -46,3 +48,16 @@ if (!result.success) {
   process.exit(1);
 }
 console.log(`built ${outfile} (hookrelay ${version}, libsql ${libsqlTarget()})`);
+
+// The systemd unit beside the binary, as `hookrelay install-service` prints it by default.
+const unitFile = `${dirname(outfile)}/hookrelay.service`;
+await Bun.write(
+  unitFile,
+  renderServiceUnit({
+    binary: "/usr/local/bin/hookrelay",
+    configPath: "/etc/hookrelay/hookrelay.toml",
+    environmentFile: "/etc/hookrelay/hookrelay.env",
+    stopTimeoutSeconds: 30,
+  }),
+);
+console.log(`wrote ${unitFile}`);

@@ -4,27 +4,50 @@
  */
 import { Elysia, type ValidationError } from "elysia";
 import { type FieldError, HookrelayError, validationError } from "../errors/hookrelay-error.ts";
-import { createTokenCheck } from "./auth.ts";
+import { createAuthenticator } from "../auth/authenticator.ts";
 import { deliveryRoutes } from "./delivery-routes.ts";
 import type { ApiDeps } from "./deps.ts";
 import { endpointRoutes } from "./endpoint-routes.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { ingestRoute } from "../ingest/ingest-route.ts";
 import { jwksRoute } from "./jwks-route.ts";
+import { metricsRoute } from "./metrics-route.ts";
+import { openapiRoutes } from "./openapi.ts";
+import { tokenRoutes } from "./token-routes.ts";
 import { sourceRoutes } from "./source-routes.ts";
 import { asHookrelayError, problemResponse } from "./problem.ts";
 import { readJsonBody } from "./request-body.ts";
+import { AuthFailureLimiter } from "./auth-failure-limit.ts";
 import { checkHeaderLimits } from "./header-limits.ts";
 
 const rawBodyPlaceholder = Object.freeze({ raw: true });
 
 export function createApiApp(deps: ApiDeps, apiToken: string) {
-  const checkToken = createTokenCheck(apiToken);
+  const authenticate = createAuthenticator({
+    bootstrapToken: apiToken,
+    orm: deps.orm,
+    writer: deps.writer,
+    jwt: deps.config,
+    log: deps.log,
+  });
+  const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
   return new Elysia({ normalize: false })
     .onRequest(({ request }) => checkHeaderLimits(request.headers))
-    .onRequest(({ request }) => {
-      if (new URL(request.url).pathname.startsWith("/v1")) {
-        checkToken(request.headers.get("authorization"));
+    .onRequest(async ({ request, server }) => {
+      // /v1 always needs a token whose scope allows the call (src/auth/scopes.ts); /metrics
+      // unless the operator made it public.
+      const path = new URL(request.url).pathname;
+      if (path.startsWith("/v1") || (path === "/metrics" && !deps.config.metricsPublic)) {
+        const client = server?.requestIP(request)?.address ?? "unknown";
+        authFailures.assertAllowed(client);
+        try {
+          await authenticate(request.headers.get("authorization"), request.method, path);
+        } catch (error) {
+          if (error instanceof HookrelayError && error.code === "ERR_UNAUTHORIZED") {
+            authFailures.recordFailure(client);
+          }
+          throw error;
+        }
       }
     })
     .onParse({ as: "global" }, ({ request }) => {
@@ -52,7 +75,11 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
         deps.log.error({ err: failure.cause ?? failure, code: failure.code }, "request failed");
       }
       const headers: Record<string, string> =
-        failure.code === "ERR_UNAVAILABLE" ? { "retry-after": "1" } : {};
+        failure.code === "ERR_UNAVAILABLE"
+          ? { "retry-after": "1" }
+          : failure.code === "ERR_TOO_MANY_REQUESTS"
+            ? { "retry-after": "60" }
+            : {};
       return problemResponse(failure, headers);
     })
     .get("/healthz", () => ({ status: "ok" }))
@@ -67,7 +94,10 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
     .use(deliveryRoutes(deps))
     .use(jwksRoute(deps))
     .use(sourceRoutes(deps))
-    .use(ingestRoute(deps));
+    .use(ingestRoute(deps))
+    .use(tokenRoutes(deps))
+    .use(metricsRoute(deps))
+    .use(openapiRoutes(deps, { metricsPublic: () => deps.config.metricsPublic }));
 }
 
 /** Elysia's schema errors, as JSON pointers into the body or `query:`/`header:` names. */
@@ -75,7 +105,8 @@ function fromValidation(error: Readonly<ValidationError>): HookrelayError {
   const where = error.type === "body" ? "" : `${error.type === "params" ? "path" : error.type}:`;
   const seen = new Set<string>();
   const fields: FieldError[] = [];
-  for (const issue of error.all) {
+  for (const reported of error.all) {
+    const issue = deepestUnionIssue(reported);
     const path = "path" in issue && typeof issue.path === "string" ? issue.path : "";
     const field = where ? `${where}${path.replace(/^\//, "")}` : path || "/";
     if (seen.has(field)) continue;
@@ -87,7 +118,26 @@ function fromValidation(error: Readonly<ValidationError>): HookrelayError {
   );
 }
 
-function describeIssue(issue: ValidationError["all"][number]): string {
+type Issue = ValidationError["all"][number];
+
+/**
+ * A value that fits no member of a union (an object-or-null field, say) is reported at the
+ * union; the member whose error goes deepest says better which field is wrong.
+ */
+function deepestUnionIssue(issue: Issue): Issue {
+  const variants = (issue as { errors?: Iterable<Issue>[] }).errors;
+  if (!Array.isArray(variants)) return issue;
+  let best = issue;
+  for (const variant of variants) {
+    for (const inner of variant) {
+      const depth = (inner as { path?: string }).path?.length ?? 0;
+      if (depth > ((best as { path?: string }).path?.length ?? 0)) best = inner;
+    }
+  }
+  return best;
+}
+
+function describeIssue(issue: Issue): string {
   const message = "message" in issue && typeof issue.message === "string" ? issue.message : "";
   if (/unexpected property|additional properties/i.test(message)) return "is not a known field";
   if (/union/i.test(message)) return "is not one of the allowed values";

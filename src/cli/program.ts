@@ -3,11 +3,13 @@ import { Command, Option } from "commander";
 import type { ConfigFlags } from "../config/config.ts";
 import { version } from "../server/version.ts";
 import { runMigrate } from "./migrate-command.ts";
+import { registerOperationsCommands } from "./operations-commands.ts";
 import { runPluginsList, runPluginsTest } from "./plugins-command.ts";
 import { runServe } from "./serve-command.ts";
 
 function withDatabaseOptions(command: Command): Command {
   return command
+    .addOption(new Option("--config <file>", "hookrelay.toml to read (HOOKRELAY_CONFIG)"))
     .addOption(
       new Option("--data-dir <dir>", "data directory (HOOKRELAY_DATA_DIR, default ./data)"),
     )
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
       .option("--attempt-timeout <duration>", "timeout of one attempt (default 15s)")
       .option("--concurrency <n>", "attempts in flight at once (default 64)")
       .option("--endpoint-concurrency <n>", "attempts in flight per endpoint (default 4)")
+      .option("--log-format <format>", "json (default) or pretty, for a terminal")
       .option(
         "--plugins-dir <dir>",
         "plugin files to load (HOOKRELAY_PLUGINS_DIR, default ./plugins)",
@@ -43,7 +46,8 @@ export function buildProgram(): Command {
       )
       .addHelpText(
         "after",
-        "\nExample:\n  HOOKRELAY_API_TOKEN=$(openssl rand -hex 24) hookrelay serve --port 8080",
+        "\nExamples:\n  HOOKRELAY_API_TOKEN=$(openssl rand -hex 24) hookrelay serve --port 8080\n" +
+          "  hookrelay serve --config /etc/hookrelay/hookrelay.toml --log-format pretty",
       ),
   ).action((options: ConfigFlags) => runServe(options));
 
@@ -78,5 +82,6 @@ export function buildProgram(): Command {
       runPluginsTest(file, options),
     );
 
+  registerOperationsCommands(program);
   return program;
 }

@@ -1,19 +1,31 @@
-/** `hookrelay serve`: run the relay until SIGTERM or SIGINT, then drain and exit 0. */
-import { type ConfigFlags, loadConfig } from "../config/config.ts";
-import { createLogger } from "../observability/logger.ts";
-import { startRelay } from "../server/relay.ts";
+/**
+ * `hookrelay serve`: run the relay until SIGTERM or SIGINT, then drain and exit 0. SIGHUP
+ * re-reads the configuration and applies what can change without a restart; a file with a
+ * problem is refused with every problem logged, and the relay keeps its current settings.
+ */
+import { type Config, type ConfigFlags, loadConfig } from "../config/config.ts";
+import { describeConfig } from "../config/redact.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { type RunningRelay, startRelay } from "../server/relay.ts";
+import { prettyDestination } from "./pretty-log.ts";
+import { createSystemdNotifier, type SystemdNotifier } from "./systemd-notify.ts";
 
 export async function runServe(flags: ConfigFlags): Promise<void> {
   const config = loadConfig(process.env, flags);
-  const log = createLogger(config.logLevel);
+  const log = createServeLogger(config);
+  log.info({ config: describeConfig(config) }, "configuration");
   const relay = await startRelay(config, log);
+  const notifier = await createSystemdNotifier(process.env, log);
+  notifier.ready(`listening on ${relay.url}`);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    notifier.stopping();
     log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
     try {
       await relay.stop();
+      notifier.close();
       log.info("stopped");
       process.exit(0);
     } catch (error) {
@@ -23,4 +35,40 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  let reloading = Promise.resolve();
+  process.on("SIGHUP", () => {
+    // One reload at a time: a second SIGHUP waits for the first, then reads the file again.
+    reloading = reloading.then(() => reload(relay, flags, log, notifier));
+  });
+}
+
+function createServeLogger(config: Readonly<Config>): Logger {
+  return config.logFormat === "pretty"
+    ? createLogger(config.logLevel, prettyDestination())
+    : createLogger(config.logLevel);
+}
+
+async function reload(
+  relay: RunningRelay,
+  flags: ConfigFlags,
+  log: Logger,
+  notifier: SystemdNotifier,
+): Promise<void> {
+  notifier.reloading();
+  try {
+    const next = loadConfig(process.env, flags);
+    const plan = await relay.reload(next);
+    log.info({ applied: plan.applied }, "configuration reloaded");
+    if (plan.needRestart.length > 0) {
+      log.warn({ settings: plan.needRestart }, "these settings change only on restart");
+    }
+  } catch (error) {
+    const problems = error instanceof Error ? error.message.split("\n").slice(1) : [];
+    log.error(
+      { problems: problems.map((line) => line.trim()), err: problems.length ? undefined : error },
+      "reload refused; the relay keeps its current configuration",
+    );
+  } finally {
+    notifier.ready(`listening on ${relay.url}`);
+  }
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { type DeclaredEndpoint, readDeclaredEndpoints } from "./declared-endpoints.ts";
+import { type DeclaredSource, readDeclaredSources } from "./declared-sources.ts";
 import { type SettingName, settingNames, specOf } from "./settings.ts";
 import { formatKey, isTable, TomlKeyLines } from "./toml-lines.ts";
 
@@ -22,11 +23,12 @@ export interface ConfigFileContents {
   dir: string;
   values: Partial<Record<SettingName, FileValue>>;
   endpoints: DeclaredEndpoint[];
+  sources: DeclaredSource[];
   problems: string[];
 }
 
 /** Settings whose value may be a TOML array, read as a comma-separated list. */
-const listSettings = new Set<SettingName>(["retrySchedule"]);
+const listSettings = new Set<SettingName>(["retrySchedule", "allowPrivateNetworks", "secretKeys"]);
 const byFileKey = new Map(settingNames.map((name) => [specOf(name).file, name]));
 const knownTables = new Set(
   settingNames.flatMap((name) => {
@@ -41,6 +43,7 @@ export function readConfigFile(path: string): ConfigFileContents {
     dir: dirname(path),
     values: {},
     endpoints: [],
+    sources: [],
     problems: [],
   };
   let text: string;
@@ -87,9 +90,7 @@ function readTable(
     } else if (dotted === "endpoints") {
       contents.endpoints = readDeclaredEndpoints(value, contents, where);
     } else if (dotted === "sources") {
-      contents.problems.push(
-        `${where(path)}: declaring sources in the file is not supported yet; use the API`,
-      );
+      contents.sources = readDeclaredSources(value, contents, where);
     } else if (knownTables.has(dotted) && isTable(value)) {
       readTable(value, path, contents, where);
     } else {
@@ -111,7 +112,8 @@ function valueText(value: unknown, isList: boolean): string | undefined {
 }
 
 function describeExpected(name: SettingName): string {
-  if (listSettings.has(name)) return 'a list of durations such as ["5s", "5m"]';
+  if (name === "retrySchedule") return 'a list of durations such as ["5s", "5m"]';
+  if (listSettings.has(name)) return 'a list of strings such as ["10.0.0.0/8"]';
   return `a single value such as ${JSON.stringify(specOf(name).fallback || "text")}`;
 }
 

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { type ConfigFileContents, readConfigFile } from "./config-file.ts";
 import type { DeclaredEndpoint } from "./declared-endpoints.ts";
+import type { DeclaredSource } from "./declared-sources.ts";
 import { flagOf, type SettingName, settings } from "./settings.ts";
 import { describeNetworkProblems } from "../delivery/destination-guard.ts";
 import { readSecretKeys } from "./secret-keys.ts";
@@ -64,6 +65,7 @@ export interface Config {
   operationalWebhookUrl: string | undefined;
   operationalWebhookSecret: string | undefined;
   endpoints: readonly DeclaredEndpoint[];
+  sources: readonly DeclaredSource[];
 }
 
 /** Flags as commander parses them: strings, or `true` for a switch such as --lenient-plugins. */
@@ -73,7 +75,7 @@ export const settingDefaults = settings;
 
 const logLevels = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 /** Settings that name a file or directory: relative to the config file when set there. */
-const pathSettings = new Set<SettingName>(["dataDir", "pluginsDir", "jwksFile"]);
+const pathSettings = new Set<SettingName>(["dataDir", "pluginsDir", "jwksFile", "secretKeyFile"]);
 
 export function loadConfig(
   env: Record<string, string | undefined>,
@@ -178,7 +180,11 @@ export function loadConfig(
     pluginTimeoutMs: duration("pluginTimeout"),
     allowedNetworks: list("allowPrivateNetworks"),
     httpsOnly: boolean("httpsOnly"),
-    secretKeys: readSecretKeys(list("secretKeys"), optional("secretKeyFile"), problems),
+    secretKeys: readSecretKeys(
+      list("secretKeys"),
+      raw("secretKeyFile") ? path("secretKeyFile") : undefined,
+      problems,
+    ),
     authFailuresPerMinute: integer("authFailuresPerMinute", 1, 1_000_000),
     minFreeDiskBytes: size("minFreeDisk"),
     breakerFailures: integer("breakerFailures", 1, 1_000_000),
@@ -187,6 +193,7 @@ export function loadConfig(
     operationalWebhookUrl: optional("operationalWebhookUrl"),
     operationalWebhookSecret: optional("operationalWebhookSecret"),
     endpoints: Object.freeze(file?.endpoints ?? []),
+    sources: Object.freeze(file?.sources ?? []),
   };
   for (const problem of describeNetworkProblems(config.allowedNetworks)) {
     problems.push(`${where("allowPrivateNetworks")}: ${problem}`);
@@ -253,9 +260,9 @@ function checkRelations(
     problems.push(`${where("jwksFile")}: give a JWKS URL or a JWKS file, not both`);
   }
   if (config.jwksUrl !== undefined && !/^https?:\/\/[^/]/.test(config.jwksUrl)) {
-    problems.push(`${where("jwksUrl")}: expected an https:// URL`);
+    problems.push(`${where("jwksUrl")}: expected an https:// (or http://) URL`);
   }
-  if (config.jwksFile !== undefined) {
+  if (config.jwksFile !== undefined && config.jwksUrl === undefined) {
     const problem = describeJwksFileProblem(config.jwksFile);
     if (problem) problems.push(`${where("jwksFile")}: ${problem}`);
   }

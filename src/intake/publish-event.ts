@@ -12,6 +12,7 @@ import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { relayMetrics } from "../observability/metrics.ts";
 import { createDeliveries } from "./fan-out.ts";
 
 export interface PublishRequest {
@@ -34,44 +35,46 @@ export async function publishEvent(
   now = Date.now(),
 ): Promise<PublishResult> {
   const requestHash = hashPublishRequest(request);
-  return writer.run(async (tx) => {
-    const earlier = await findEarlierPublish(tx, request);
-    if (earlier) {
-      if (earlier.requestHash !== requestHash) {
-        throw new HookrelayError("ERR_IDEMPOTENCY_CONFLICT", "idempotency key reused", {
-          detail: request.idempotencyKey
-            ? "This Idempotency-Key was used before with a different body"
-            : "An event with this id was published before with a different body",
-          fields: [
-            {
-              field: request.idempotencyKey ? "header:Idempotency-Key" : "/id",
-              message: "reused with a different body",
-            },
-          ],
-        });
+  return writer
+    .run(async (tx) => {
+      const earlier = await findEarlierPublish(tx, request);
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) {
+          throw new HookrelayError("ERR_IDEMPOTENCY_CONFLICT", "idempotency key reused", {
+            detail: request.idempotencyKey
+              ? "This Idempotency-Key was used before with a different body"
+              : "An event with this id was published before with a different body",
+            fields: [
+              {
+                field: request.idempotencyKey ? "header:Idempotency-Key" : "/id",
+                message: "reused with a different body",
+              },
+            ],
+          });
+        }
+        return {
+          event: earlier,
+          deliveries: await listDeliveriesForEvent(tx, earlier.id),
+          replayed: true,
+        };
       }
-      return {
-        event: earlier,
-        deliveries: await listDeliveriesForEvent(tx, earlier.id),
-        replayed: true,
+      const event: EventRow = {
+        id: request.id ?? newId("evt"),
+        type: request.type,
+        contentType: "application/json",
+        body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
+        idempotencyKey: request.idempotencyKey ?? null,
+        sourceId: null,
+        dedupeKey: null,
+        headers: null,
+        requestHash,
+        createdAt: now,
       };
-    }
-    const event: EventRow = {
-      id: request.id ?? newId("evt"),
-      type: request.type,
-      contentType: "application/json",
-      body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
-      idempotencyKey: request.idempotencyKey ?? null,
-      sourceId: null,
-      dedupeKey: null,
-      headers: null,
-      requestHash,
-      createdAt: now,
-    };
-    await insertEvent(tx, event);
-    const deliveries = await createDeliveries(tx, event, await listRoutableEndpoints(tx), now);
-    return { event, deliveries, replayed: false };
-  });
+      await insertEvent(tx, event);
+      const deliveries = await createDeliveries(tx, event, await listRoutableEndpoints(tx), now);
+      return { event, deliveries, replayed: false };
+    })
+    .then(relayMetrics.countPublished);
 }
 
 async function findEarlierPublish(tx: Tx, request: PublishRequest): Promise<EventRow | undefined> {

@@ -22,6 +22,7 @@ import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { emitOperationalEvents } from "../intake/operational-events.ts";
 import type { Logger } from "../observability/logger.ts";
+import { relayMetrics } from "../observability/metrics.ts";
 import { buildAttemptResult } from "./attempt-result.ts";
 import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
@@ -259,6 +260,7 @@ export class Scheduler {
     if (prepared.kind === "skip") {
       await this.#writer.run((tx) => markDeliverySkipped(tx, delivery.id, Date.now()));
       this.#log.info({ deliveryId: delivery.id, reason: prepared.reason }, "delivery skipped");
+      relayMetrics.recordSkipped();
       return;
     }
     const response =
@@ -337,6 +339,7 @@ export class Scheduler {
       durationMs: result.attempt.durationMs,
     };
     this.#log.debug(fields, "attempt finished");
+    relayMetrics.recordAttempt(delivery.endpointId, result.delivery.status, fields.durationMs);
     if (result.delivery.status !== "succeeded") this.#log.warn(fields, "attempt failed");
     if (result.delivery.status === "dead") this.#log.info(fields, "delivery dead-lettered");
     if (change.disabled) {

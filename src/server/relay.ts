@@ -15,16 +15,28 @@ import type { Logger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
 import { DiskGuard } from "../intake/disk-guard.ts";
 import { configureOperationalEndpoint } from "../intake/operational-events.ts";
-import { Scheduler } from "../scheduler/scheduler.ts";
+import { Scheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
+import type { ApiDeps } from "../api/deps.ts";
+import { syncDeclaredEndpoints } from "../config/apply-declared-endpoints.ts";
+import { checkDeclaredSources, syncDeclaredSources } from "../config/apply-declared-sources.ts";
+import { mergeReload, planReload, type ReloadPlan } from "../config/reload-plan.ts";
+import { relayMetrics } from "../observability/metrics.ts";
+import { Retention } from "../retention/retention.ts";
 import { resolveApiToken } from "./api-token.ts";
+import { acquireDatabaseLock, lockPathFor } from "./lock.ts";
 import { version } from "./version.ts";
 
 export interface RunningRelay {
   url: string;
   stop(): Promise<void>;
+  /** SIGHUP: applies what can change without a restart; a bad file changes nothing. */
+  reload(next: Readonly<Config>): Promise<ReloadPlan>;
 }
 
 export async function startRelay(config: Readonly<Config>, log: Logger): Promise<RunningRelay> {
+  // Before anything touches the database: a second relay must not even reclaim leases.
+  const lock = await acquireDatabaseLock(lockPathFor(config.databaseUrl, config.dataDir));
+  let current = config;
   const database = await openDatabase(config.databaseUrl);
   const applied = await applyMigrations(database.client);
   if (applied.length > 0) log.info({ migrations: applied }, "applied migrations");
@@ -59,7 +71,80 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     timeoutMs: config.pluginTimeoutMs,
     log,
   });
-  const scheduler = new Scheduler(database.orm, writer, plugins.registry, log, {
+  // One object the scheduler reads on every use: a reload assigns new values into it.
+  const schedulerOptions = schedulerOptionsFrom(config);
+  const scheduler = new Scheduler(database.orm, writer, plugins.registry, log, schedulerOptions);
+  checkDeclaredSources(config.sources, plugins.registry, declaredNames(config));
+  const declared = await syncDeclaredEndpoints(config, plugins.registry, writer, log);
+  if (config.allowedNetworks.length > 0) {
+    log.info(
+      { allowedNetworks: config.allowedNetworks },
+      "SSRF guard allows these private networks",
+    );
+  }
+  const deps: ApiDeps = {
+    // A getter: routes read limits (body size, metrics auth) from the reloaded settings.
+    get config() {
+      return current;
+    },
+    orm: database.orm,
+    writer,
+    plugins: plugins.registry,
+    disk,
+    log,
+    wakeScheduler: () => scheduler.wake(),
+    isReady: () => isFullyMigrated(database.client),
+    version,
+    onInboundRejected: (source, reason) => relayMetrics.recordInboundRejected(source, reason),
+  };
+  await syncDeclaredSources(config, deps, declared.ids, log);
+  const app = createApiApp(deps, resolveApiToken(config.apiToken, config.dataDir, log));
+  // reusePort off: a stale second process on the same port must fail, not split traffic.
+  app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  const server = app.server;
+  if (!server) throw new HookrelayError("ERR_INTERNAL", "Elysia did not start a server");
+  scheduler.start();
+  relayMetrics.collectProcessMetrics();
+  const retention = new Retention(writer, log, () => current);
+  retention.schedule();
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  log.info({ url, version }, "listening");
+
+  return {
+    url,
+    async stop() {
+      await server.stop(false);
+      await scheduler.stop(current.shutdownGraceMs);
+      await retention.stop();
+      await writer.idle();
+      plugins.close();
+      disk.stop();
+      database.close();
+      lock.release();
+    },
+    async reload(next) {
+      const plan = planReload(current, next);
+      // Everything declared is checked before anything is written, so a bad file leaves the
+      // relay as it was; applied every time, so API edits to managed objects are undone.
+      checkDeclaredSources(next.sources, plugins.registry, declaredNames(next));
+      const endpoints = await syncDeclaredEndpoints(next, plugins.registry, writer, log);
+      await syncDeclaredSources(next, deps, endpoints.ids, log);
+      current = mergeReload(current, next);
+      Object.assign(schedulerOptions, schedulerOptionsFrom(current));
+      log.level = current.logLevel;
+      retention.schedule();
+      scheduler.wake();
+      return plan;
+    },
+  };
+}
+
+function declaredNames(config: Readonly<Config>): Set<string> {
+  return new Set(config.endpoints.map((endpoint) => endpoint.name));
+}
+
+function schedulerOptionsFrom(config: Readonly<Config>): SchedulerOptions {
+  return {
     concurrency: config.concurrency,
     endpointConcurrency: config.endpointConcurrency,
     attemptTimeoutMs: config.attemptTimeoutMs,
@@ -74,44 +159,5 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     destinationPolicy: { allowedNetworks: config.allowedNetworks, httpsOnly: config.httpsOnly },
     gate: { breakerFailures: config.breakerFailures, breakerCooldownMs: config.breakerCooldownMs },
     autoDisableAfterMs: config.autoDisableAfterMs,
-  });
-  if (config.allowedNetworks.length > 0) {
-    log.info(
-      { allowedNetworks: config.allowedNetworks },
-      "SSRF guard allows these private networks",
-    );
-  }
-  const app = createApiApp(
-    {
-      config,
-      orm: database.orm,
-      writer,
-      plugins: plugins.registry,
-      disk,
-      log,
-      wakeScheduler: () => scheduler.wake(),
-      isReady: () => isFullyMigrated(database.client),
-      version,
-    },
-    resolveApiToken(config.apiToken, config.dataDir, log),
-  );
-  // reusePort off: a stale second process on the same port must fail, not split traffic.
-  app.listen({ hostname: config.host, port: config.port, reusePort: false });
-  const server = app.server;
-  if (!server) throw new HookrelayError("ERR_INTERNAL", "Elysia did not start a server");
-  scheduler.start();
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  log.info({ url, version }, "listening");
-
-  return {
-    url,
-    async stop() {
-      await server.stop(false);
-      await scheduler.stop(config.shutdownGraceMs);
-      await writer.idle();
-      plugins.close();
-      disk.stop();
-      database.close();
-    },
   };
 }

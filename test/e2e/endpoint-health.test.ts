@@ -147,3 +147,21 @@ describe("disk and header limits", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
   }, 30_000);
 });
+
+describe("authentication failures", () => {
+  test("answers 429 after too many failed tokens from one address, then only that", async () => {
+    await using relay = await startRelay({ env: { HOOKRELAY_AUTH_FAILURES_PER_MINUTE: "3" } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await relay.api("/v1/endpoints", {
+        headers: { authorization: `Bearer wrong-token-${i}-0123456789` },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const blocked = await relay.api("/v1/endpoints");
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toBe("60");
+    expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
+  }, 30_000);
+});

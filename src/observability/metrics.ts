@@ -1,0 +1,148 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics. Counters and histograms move as
+ * work happens; the outbox gauges are read from the database when scraped, so they are true
+ * after a restart too.
+ *
+ * One relay runs per process, so this is one process-wide instance, like prom-client's own
+ * default registry: the scheduler and the intake record into it with one line each instead
+ * of threading a metrics object through every constructor. Its own Registry (not the global
+ * one) keeps what is exported exactly what is listed here.
+ */
+import client from "prom-client";
+import type { Queryable } from "../db/client.ts";
+import { readOutboxStats } from "../db/retention-store.ts";
+import type { DeliveryStatus } from "../db/schema.ts";
+
+const prefix = "hookrelay_";
+
+export class RelayMetrics {
+  readonly registry = new client.Registry();
+  readonly #deliveries = new client.Counter({
+    name: `${prefix}deliveries_total`,
+    help: "Deliveries that reached a final outcome, by outcome (succeeded, dead, skipped)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly #attempts = new client.Counter({
+    name: `${prefix}attempts_total`,
+    help: "Delivery attempts, by what followed (succeeded, retry, dead)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly #attemptSeconds = new client.Histogram({
+    name: `${prefix}attempt_duration_seconds`,
+    help: "Time of one attempt, connect to last byte, by result (success, failure)",
+    labelNames: ["result"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #accepted = new client.Counter({
+    name: `${prefix}events_accepted_total`,
+    help: "Events committed to the outbox, by origin (api, inbound)",
+    labelNames: ["origin"] as const,
+    registers: [this.registry],
+  });
+  readonly #inboundRejected = new client.Counter({
+    name: `${prefix}inbound_verification_failures_total`,
+    help: "Inbound requests refused by their source's verifier, by source and reason",
+    labelNames: ["source", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly #failureStreak = new client.Gauge({
+    name: `${prefix}endpoint_failure_streak`,
+    help: "Failed attempts in a row per endpoint since its last success (since start)",
+    labelNames: ["endpoint_id"] as const,
+    registers: [this.registry],
+  });
+  readonly #outbox = new client.Gauge({
+    name: `${prefix}outbox_deliveries`,
+    help: "Deliveries in the outbox, by status",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly #oldestPending = new client.Gauge({
+    name: `${prefix}outbox_oldest_pending_age_seconds`,
+    help: "Age of the oldest pending delivery (0 when none is pending)",
+    registers: [this.registry],
+  });
+  readonly #oldestDue = new client.Gauge({
+    name: `${prefix}outbox_oldest_due_wait_seconds`,
+    help: "How long the longest-waiting due delivery has been due: the backlog's lag",
+    registers: [this.registry],
+  });
+  readonly #pruned = new client.Counter({
+    name: `${prefix}retention_pruned_total`,
+    help: "Rows deleted by retention, by table (events, deliveries, attempts)",
+    labelNames: ["table"] as const,
+    registers: [this.registry],
+  });
+  readonly #lastPrune = new client.Gauge({
+    name: `${prefix}retention_last_run_timestamp_seconds`,
+    help: "When retention last finished a pass",
+    registers: [this.registry],
+  });
+  #processMetrics = false;
+
+  /** CPU, memory, file descriptors, event-loop lag: only in a serving process. */
+  collectProcessMetrics(): void {
+    if (this.#processMetrics) return;
+    this.#processMetrics = true;
+    client.collectDefaultMetrics({ register: this.registry, prefix });
+  }
+
+  /** After an attempt was recorded: `status` is the delivery's new status. */
+  recordAttempt(endpointId: string, status: DeliveryStatus, durationMs: number): void {
+    const outcome = status === "pending" ? "retry" : status;
+    this.#attempts.inc({ outcome });
+    if (status === "succeeded" || status === "dead") this.#deliveries.inc({ outcome: status });
+    this.#attemptSeconds.observe(
+      { result: status === "succeeded" ? "success" : "failure" },
+      durationMs / 1000,
+    );
+    if (status === "succeeded") this.#failureStreak.set({ endpoint_id: endpointId }, 0);
+    else this.#failureStreak.inc({ endpoint_id: endpointId });
+  }
+
+  recordSkipped(): void {
+    this.#deliveries.inc({ outcome: "skipped" });
+  }
+
+  /** Passes a publish result through, counting it unless it was an idempotent replay. */
+  readonly countPublished = <T extends { replayed: boolean }>(result: T): T => {
+    if (!result.replayed) this.#accepted.inc({ origin: "api" });
+    return result;
+  };
+
+  countInbound(): void {
+    this.#accepted.inc({ origin: "inbound" });
+  }
+
+  recordInboundRejected(source: string, reason: string): void {
+    this.#inboundRejected.inc({ source, reason });
+  }
+
+  recordPruned(counts: { events: number; deliveries: number; attempts: number }): void {
+    for (const [table, count] of Object.entries(counts)) {
+      if (count > 0) this.#pruned.inc({ table }, count);
+    }
+  }
+
+  recordPrunePass(atMs: number): void {
+    this.#lastPrune.set(atMs / 1000);
+  }
+
+  /** Reads the outbox gauges from the database, then renders every metric as text. */
+  async render(db: Queryable, now = Date.now()): Promise<string> {
+    const stats = await readOutboxStats(db, now);
+    for (const status of ["pending", "succeeded", "dead", "cancelled", "skipped"] as const) {
+      this.#outbox.set({ status }, stats.byStatus[status] ?? 0);
+    }
+    const oldest = stats.oldestPendingCreatedAt;
+    this.#oldestPending.set(oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000));
+    const due = stats.oldestDueAt;
+    this.#oldestDue.set(due === undefined ? 0 : Math.max(0, (now - due) / 1000));
+    return this.registry.metrics();
+  }
+}
+
+export const relayMetrics = new RelayMetrics();
