@@ -25,6 +25,11 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       detail: "The body is not valid UTF-8",
     });
   }
+  if (nestingDepth(text) > maxNestingDepth) {
+    throw validationError([
+      { field: "/", message: `nests deeper than ${maxNestingDepth} levels of arrays and objects` },
+    ]);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -56,4 +61,28 @@ function tooLarge(maxBytes: number): HookrelayError {
   return new HookrelayError("ERR_PAYLOAD_TOO_LARGE", "body over the limit", {
     detail: `The body is larger than ${maxBytes} bytes`,
   });
+}
+
+/**
+ * Deeper JSON than this is refused before parsing: nothing legitimate needs it, and schema
+ * validation and error reporting recurse over the value, so a few thousand levels could
+ * exhaust the stack.
+ */
+export const maxNestingDepth = 128;
+
+/** The deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }

@@ -317,3 +317,22 @@ describe("nothing half-written", () => {
     expect(await listEvents()).toEqual(before);
   });
 });
+
+test("refuses JSON nested deeper than 128 levels with a 422 and stores nothing", async () => {
+  await using relay = await startRelay();
+  const deep = `${"[".repeat(129)}${"]".repeat(129)}`;
+  const response = await relay.api("/v1/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: `{"type":"deep.event","payload":${deep}}`,
+  });
+  expect(response.status).toBe(422);
+  expect(((await response.json()) as { field: string }).field).toBe("/");
+  const shallow = `${"[".repeat(100)}${"]".repeat(100)}`;
+  const accepted = await relay.api("/v1/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: `{"type":"deep.event","payload":${shallow}}`,
+  });
+  expect(accepted.status).toBe(202);
+}, 30_000);
