@@ -9,6 +9,7 @@ import { findSourceByName } from "../db/source-store.ts";
 import type { SourceRow } from "../db/schema.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { receiveInbound } from "../intake/receive-inbound.ts";
+import { relayMetrics } from "../observability/metrics.ts";
 import { selectForwardHeaders } from "./forward-headers.ts";
 import { readRawBody } from "./raw-body.ts";
 
@@ -42,6 +43,7 @@ export function ingestRoute(deps: ApiDeps) {
         contentType: request.headers.get("content-type") ?? "application/octet-stream",
         headers: selectForwardHeaders(request.headers, source.forwardHeaders),
       });
+      if (!result.duplicate) relayMetrics.countInbound();
       if (!result.duplicate && result.deliveries.length > 0) deps.wakeScheduler();
       deps.log.debug(
         { sourceId: source.id, eventId: result.event.id, duplicate: result.duplicate },
