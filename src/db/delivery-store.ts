@@ -157,6 +157,9 @@ interface ClaimRow {
 /**
  * Leases up to `limit` due deliveries of enabled endpoints, oldest due first, skipping the
  * endpoints listed in `skipEndpointIds` (those already at their concurrency limit).
+ * `INDEXED BY deliveries_due` pins the plan to the partial index of pending rows in due
+ * order: left to itself SQLite picks the status index and sorts every pending row, which
+ * made one claim take 75 ms with 100,000 pending (bench/ drain scenario).
  */
 export async function claimDueDeliveries(
   db: Queryable,
@@ -172,7 +175,7 @@ export async function claimDueDeliveries(
   const leased = await db.all<{ id: string }>(sql`
     UPDATE deliveries SET lease_until = ${options.leaseUntil}
     WHERE id IN (
-      SELECT d.id FROM deliveries d
+      SELECT d.id FROM deliveries d INDEXED BY deliveries_due
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${options.now}
         AND (d.lease_until IS NULL OR d.lease_until < ${options.now})
         AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.enabled = 1)
@@ -236,7 +239,7 @@ export async function findNextDueAt(
         )})`
       : sql``;
   const [row] = await db.all<{ due: number | null }>(sql`
-    SELECT MIN(d.next_attempt_at) AS due FROM deliveries d
+    SELECT MIN(d.next_attempt_at) AS due FROM deliveries d INDEXED BY deliveries_due
     WHERE d.status = 'pending' AND d.lease_until IS NULL
       AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.enabled = 1)
       ${skip}`);
