@@ -103,6 +103,9 @@ async function startRelay(): Promise<string> {
       HOOKRELAY_SHUTDOWN_GRACE: "2s",
       // The demo's receiver is on loopback, which the SSRF guard refuses by default.
       HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
+      // /flaky fails two attempts of every event on purpose, 40 failures in a burst: with
+      // the default breaker (10 in a row, 30 s cool-down) it would sit out the whole demo.
+      HOOKRELAY_BREAKER_FAILURES: "100",
     },
     stdin: "ignore",
     stdout: "pipe",

@@ -62,6 +62,8 @@ export interface Config {
   breakerFailures: number;
   breakerCooldownMs: number;
   autoDisableAfterMs: number;
+  /** A success after failing this long is reported as `endpoint.recovered`. */
+  recoveryReportAfterMs: number;
   operationalWebhookUrl: string | undefined;
   operationalWebhookSecret: string | undefined;
   endpoints: readonly DeclaredEndpoint[];
@@ -190,6 +192,7 @@ export function loadConfig(
     breakerFailures: integer("breakerFailures", 1, 1_000_000),
     breakerCooldownMs: duration("breakerCooldown"),
     autoDisableAfterMs: duration("autoDisableAfter"),
+    recoveryReportAfterMs: duration("recoveryReportAfter"),
     operationalWebhookUrl: optional("operationalWebhookUrl"),
     operationalWebhookSecret: optional("operationalWebhookSecret"),
     endpoints: Object.freeze(file?.endpoints ?? []),

@@ -155,6 +155,11 @@ export const settings = {
     env: "HOOKRELAY_BREAKER_COOLDOWN",
     fallback: "30s",
   },
+  recoveryReportAfter: {
+    file: "health.recovery_report_after",
+    env: "HOOKRELAY_RECOVERY_REPORT_AFTER",
+    fallback: "1m",
+  },
   autoDisableAfter: {
     file: "health.auto_disable_after",
     env: "HOOKRELAY_AUTO_DISABLE_AFTER",

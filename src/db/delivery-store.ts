@@ -292,7 +292,7 @@ export async function recordAttempt(
   deliveryId: string,
   endpointId: string,
   result: AttemptResult,
-  health: { countsAsFailure: boolean; autoDisableAfterMs: number },
+  health: { countsAsFailure: boolean; autoDisableAfterMs: number; recoveryReportAfterMs: number },
   now: number,
 ): Promise<EndpointHealthChange> {
   await db.insert(attempts).values(result.attempt);
@@ -315,7 +315,8 @@ export async function recordAttempt(
   const succeeded = result.delivery.status === "succeeded";
   let failingSince = endpoint.failingSince;
   if (succeeded && failingSince !== null) {
-    change.recovered = true;
+    // Only a run of failures that lasted is news; a lone 503 between successes is not.
+    change.recovered = now - failingSince >= health.recoveryReportAfterMs;
     failingSince = null;
   } else if (!succeeded && health.countsAsFailure && failingSince === null) {
     failingSince = now;

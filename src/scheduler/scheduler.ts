@@ -39,6 +39,7 @@ export interface SchedulerOptions {
   gate: GateOptions;
   /** An endpoint failing without a success for this long is disabled. */
   autoDisableAfterMs: number;
+  recoveryReportAfterMs: number;
 }
 
 /** Longest sleep with nothing due: a safety net for rows written by another process. */
@@ -132,6 +133,9 @@ export class Scheduler {
    */
   async #run(): Promise<void> {
     while (!this.#stopping) {
+      // One turn of the event loop per round, whatever happens below: the loop must never
+      // keep the thread from reading requests.
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         const free = this.#options.concurrency - this.#inFlight.size;
         if (this.#backlog && free > 0) {
@@ -183,20 +187,20 @@ export class Scheduler {
 
   /** Sleeps until new work, a freed slot (when a backlog waits), or the next known due time. */
   async #idle(): Promise<void> {
-    if (this.#stopping || (this.#backlog && this.#inFlight.size < this.#options.concurrency)) {
-      return;
-    }
+    if (this.#stopping) return;
     const now = Date.now();
+    const atCapacity = this.#inFlight.size >= this.#options.concurrency;
     const wakeAt = Math.min(
       this.#nextKnownDueAt,
       this.#gate.nextChangeAt(now) ?? Number.POSITIVE_INFINITY,
     );
-    if (wakeAt <= now) {
-      this.#backlog = true;
-      return;
-    }
+    if (wakeAt <= now) this.#backlog = true;
+    if (this.#backlog && !atCapacity) return;
+    // At capacity, only a freed slot (which pokes the sleeper while a backlog waits) helps;
+    // returning here instead would spin without ever yielding to I/O.
+    const delayMs = atCapacity || wakeAt <= now ? maxIdleMs : Math.min(maxIdleMs, wakeAt - now);
     // The timer is also a safety net for rows written by another process.
-    if (await this.#sleep(Math.min(maxIdleMs, wakeAt - now))) this.#backlog = true;
+    if (await this.#sleep(delayMs)) this.#backlog = true;
   }
 
   /** @returns true when the full delay passed, false when woken early. */
@@ -290,6 +294,7 @@ export class Scheduler {
     const health = {
       countsAsFailure: response.error !== "plugin_error",
       autoDisableAfterMs: this.#options.autoDisableAfterMs,
+      recoveryReportAfterMs: this.#options.recoveryReportAfterMs,
     };
     const { change, emitted } = await this.#writer.run(async (tx) => {
       const change = await recordAttempt(tx, delivery.id, delivery.endpointId, result, health, now);

@@ -159,5 +159,6 @@ function schedulerOptionsFrom(config: Readonly<Config>): SchedulerOptions {
     destinationPolicy: { allowedNetworks: config.allowedNetworks, httpsOnly: config.httpsOnly },
     gate: { breakerFailures: config.breakerFailures, breakerCooldownMs: config.breakerCooldownMs },
     autoDisableAfterMs: config.autoDisableAfterMs,
+    recoveryReportAfterMs: config.recoveryReportAfterMs,
   };
 }

@@ -91,6 +91,7 @@ describe("auto-disable and operational webhooks", () => {
     await using relay = await startRelay({
       env: {
         HOOKRELAY_RETRY_SCHEDULE: "50ms",
+        HOOKRELAY_RECOVERY_REPORT_AFTER: "0ms",
         HOOKRELAY_OPERATIONAL_WEBHOOK_URL: operator.url,
       },
     });
