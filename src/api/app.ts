@@ -70,9 +70,22 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
             : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body"),
         );
       }
+      if (isUncheckableValue(error)) {
+        return problemResponse(
+          validationError([
+            {
+              field: "/",
+              message: "holds an object whose own toString or valueOf is not a function",
+            },
+          ]),
+        );
+      }
       const failure = asHookrelayError(error);
       if (failure.status >= 500) {
-        deps.log.error({ err: failure.cause ?? failure, code: failure.code }, "request failed");
+        deps.log.error(
+          { err: withoutQuery(failure.cause ?? failure), code: failure.code },
+          "request failed",
+        );
       }
       const headers: Record<string, string> =
         failure.code === "ERR_UNAVAILABLE"
@@ -142,4 +155,25 @@ function describeIssue(issue: Issue): string {
   if (/unexpected property|additional properties/i.test(message)) return "is not a known field";
   if (/union/i.test(message)) return "is not one of the allowed values";
   return message ? message.charAt(0).toLowerCase() + message.slice(1) : "is invalid";
+}
+
+/**
+ * Elysia's validator, describing a value that failed its schema, calls the value's own
+ * `toString`/`valueOf`; JSON such as `{"until":{"toString":false}}` makes that throw. The
+ * request is still just invalid input, so it gets a 422 rather than a 500.
+ */
+function isUncheckableValue(error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    /No default value|Cannot convert object to primitive value/.test(error.message)
+  );
+}
+
+/** Drizzle's query errors carry the SQL and its bound values; logs get the cause only. */
+function withoutQuery(error: unknown): unknown {
+  if (error && typeof error === "object" && "query" in error && "params" in error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause ?? { message: "database query failed" };
+  }
+  return error;
 }

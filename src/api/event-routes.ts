@@ -74,8 +74,8 @@ export function eventRoutes(deps: ApiDeps) {
 
 function parseEventCursor(cursor: string): EventCursor {
   const value = decodeCursor(cursor) as Partial<EventCursor> | undefined;
-  if (typeof value?.createdAt !== "number" || typeof value.id !== "string") {
+  if (!Number.isSafeInteger(value?.createdAt) || typeof value?.id !== "string") {
     throw validationError([{ field: "query:cursor", message: "is not a cursor this API issued" }]);
   }
-  return { createdAt: value.createdAt, id: value.id };
+  return { createdAt: value.createdAt as number, id: value.id };
 }

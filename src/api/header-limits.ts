@@ -6,7 +6,9 @@
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 
 export const maxHeaderCount = 100;
-export const maxHeaderBytes = 16 * 1024;
+// Below Bun's own parser limit (about 16 KiB), so that what reaches the app gets a proper
+// problem answer.
+export const maxHeaderBytes = 12 * 1024;
 
 export function checkHeaderLimits(headers: Headers): void {
   let count = 0;

@@ -1,5 +1,6 @@
 /** How rows look on the wire: ISO times, camelCase, secrets only where asked for. */
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
+import { maxNestingDepth, nestingDepth } from "./request-body.ts";
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -77,8 +78,12 @@ export function eventJson(row: EventRow) {
 /** Published events carry their payload as the envelope's `data`; inbound ones as the body. */
 function readPayload(row: EventRow): unknown {
   if (!/json/i.test(row.contentType)) return null;
+  const text = new TextDecoder().decode(row.body);
+  // Inbound bodies are stored as received, however deep; parsing and re-serialising a
+  // 100,000-level document would overflow the stack, so it is shown as null.
+  if (nestingDepth(text) > maxNestingDepth) return null;
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(row.body)) as { data?: unknown };
+    const parsed = JSON.parse(text) as { data?: unknown };
     return row.sourceId === null ? (parsed.data ?? null) : parsed;
   } catch {
     return null;

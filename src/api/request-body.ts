@@ -71,7 +71,7 @@ function tooLarge(maxBytes: number): HookrelayError {
 export const maxNestingDepth = 128;
 
 /** The deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
-function nestingDepth(text: string): number {
+export function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

@@ -2,7 +2,20 @@
  * Queries on deliveries and attempts: listing for the API, and the scheduler's claim, release
  * and outcome writes. A delivery is in flight exactly while `lease_until` is set.
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  lt,
+  lte,
+  notInArray,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { Queryable } from "./client.ts";
 import { openSecret } from "./secret-cipher.ts";
 import {
@@ -249,6 +262,21 @@ export async function findNextDueAt(
 export async function releaseLeases(db: Queryable, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.update(deliveries).set({ leaseUntil: null }).where(inArray(deliveries.id, ids));
+}
+
+/**
+ * Frees every lease but those in `keepIds`: after writes failed (a full disk), a lease this
+ * process does not hold in memory is stale, and its delivery should not wait for it to expire.
+ * Single-node only, like releaseAllLeases.
+ */
+export async function releaseLeasesExcept(db: Queryable, keepIds: string[]): Promise<number> {
+  const held = keepIds.length > 0 ? notInArray(deliveries.id, keepIds) : undefined;
+  const freed = await db
+    .update(deliveries)
+    .set({ leaseUntil: null })
+    .where(and(isNotNull(deliveries.leaseUntil), held))
+    .returning({ id: deliveries.id });
+  return freed.length;
 }
 
 /**

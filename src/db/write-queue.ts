@@ -93,8 +93,23 @@ async function runInSavepoint(tx: Tx, job: Job): Promise<Settled> {
     const value = await tx.transaction((savepoint) => job.work(savepoint));
     return { job, ok: true, value };
   } catch (error) {
+    // SQLite rolls the whole transaction back by itself on these (a full disk, I/O trouble):
+    // the rest of the batch would then run outside any transaction and commit piecemeal.
+    // Abort the batch instead; every job in it is reported as not written.
+    if (endsTransaction(error)) throw error;
     return { job, ok: false, value: error };
   }
+}
+
+const transactionEnding = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|NOMEM|CORRUPT|READONLY|CANTOPEN|NOTADB)/;
+
+function endsTransaction(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && transactionEnding.test(code)) return true;
+    if (/disk is full|database is locked|no transaction is active/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**

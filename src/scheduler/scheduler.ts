@@ -4,7 +4,8 @@
  * lease written to the database, so a crash leaves nothing behind that a restart cannot
  * find. A global limit and a per-endpoint limit keep one slow receiver from taking every slot.
  */
-import type { Orm } from "../db/client.ts";
+import type { Orm, Tx } from "../db/client.ts";
+import { HookrelayError } from "../errors/hookrelay-error.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -13,6 +14,7 @@ import {
   markDeliverySkipped,
   recordAttempt,
   releaseLeases,
+  releaseLeasesExcept,
 } from "../db/delivery-store.ts";
 import { newId } from "../db/ids.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
@@ -66,6 +68,7 @@ export class Scheduler {
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
   #backlog = true;
   #wakeEpoch = 0;
+  #reconcileLeases = false;
   #nextKnownDueAt = Number.POSITIVE_INFINITY;
   #wakeSleeper: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -137,6 +140,12 @@ export class Scheduler {
       // keep the thread from reading requests.
       await new Promise((resolve) => setImmediate(resolve));
       try {
+        if (this.#reconcileLeases) {
+          const keep = [...this.#inFlight.keys()];
+          const freed = await this.#writer.run((tx) => releaseLeasesExcept(tx, keep));
+          this.#reconcileLeases = false;
+          if (freed > 0) this.#log.info({ freed }, "freed leases left by failed writes");
+        }
         const free = this.#options.concurrency - this.#inFlight.size;
         if (this.#backlog && free > 0) {
           const filled = await this.#claimAndDispatch(free);
@@ -152,6 +161,8 @@ export class Scheduler {
         this.#log.error({ err: error }, "claiming deliveries failed");
         await this.#sleep(1_000);
         this.#backlog = true;
+        // Whatever that write did or did not leave behind, no lease outside memory is live.
+        this.#reconcileLeases = true;
       }
     }
   }
@@ -296,7 +307,7 @@ export class Scheduler {
       autoDisableAfterMs: this.#options.autoDisableAfterMs,
       recoveryReportAfterMs: this.#options.recoveryReportAfterMs,
     };
-    const { change, emitted } = await this.#writer.run(async (tx) => {
+    const { change, emitted } = await this.#recordWithRetry(delivery.id, async (tx) => {
       const change = await recordAttempt(tx, delivery.id, delivery.endpointId, result, health, now);
       const facts = {
         deliveryId: delivery.id,
@@ -325,6 +336,25 @@ export class Scheduler {
           { endpointId: delivery.endpointId, cooldownMs: this.#options.gate.breakerCooldownMs },
           change === "opened" ? "endpoint circuit opened" : "endpoint circuit closed",
         );
+      }
+    }
+  }
+
+  /**
+   * Writes an attempt's result, retrying while the database refuses writes (a full disk):
+   * the attempt was made, so its outcome must not be dropped, and giving up would leave the
+   * lease to expire before anyone looked at the delivery again. Gives up only at shutdown,
+   * when the lease is the fallback.
+   */
+  async #recordWithRetry<T>(deliveryId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+      try {
+        return await this.#writer.run(work);
+      } catch (error) {
+        const unavailable = error instanceof HookrelayError && error.code === "ERR_UNAVAILABLE";
+        if (!unavailable || this.#stopping) throw error;
+        this.#log.warn({ deliveryId, retryInMs: delayMs }, "recording an attempt failed; retrying");
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   }
