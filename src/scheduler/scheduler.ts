@@ -9,7 +9,6 @@ import { HookrelayError } from "../errors/hookrelay-error.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
-  type EndpointHealthChange,
   findNextDueAt,
   markDeliverySkipped,
   recordAttempt,
@@ -25,6 +24,7 @@ import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { emitOperationalEvents } from "../intake/operational-events.ts";
 import type { Logger } from "../observability/logger.ts";
 import { relayMetrics } from "../observability/metrics.ts";
+import { logAttemptOutcome } from "./attempt-log.ts";
 import { buildAttemptResult } from "./attempt-result.ts";
 import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
@@ -324,7 +324,7 @@ export class Scheduler {
     if (result.delivery.status === "pending" && result.delivery.nextAttemptAt !== null) {
       this.#noteDue(result.delivery.nextAttemptAt);
     }
-    this.#logAttempt(delivery, result, change);
+    logAttemptOutcome(this.#log, delivery, result, change);
     if (response.error !== "plugin_error") {
       const change = this.#gate.record(
         delivery.endpointId,
@@ -357,33 +357,6 @@ export class Scheduler {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
-  }
-
-  #logAttempt(
-    delivery: ClaimedDelivery,
-    result: ReturnType<typeof buildAttemptResult>,
-    change: EndpointHealthChange,
-  ): void {
-    const fields = {
-      deliveryId: delivery.id,
-      eventId: delivery.eventId,
-      endpointId: delivery.endpointId,
-      attempt: result.attempt.attempt,
-      status: result.attempt.statusCode,
-      error: result.attempt.error,
-      durationMs: result.attempt.durationMs,
-    };
-    this.#log.debug(fields, "attempt finished");
-    relayMetrics.recordAttempt(delivery.endpointId, result.delivery.status, fields.durationMs);
-    if (result.delivery.status !== "succeeded") this.#log.warn(fields, "attempt failed");
-    if (result.delivery.status === "dead") this.#log.info(fields, "delivery dead-lettered");
-    if (change.disabled) {
-      this.#log.info(
-        { endpointId: delivery.endpointId, reason: change.disabled },
-        "endpoint disabled",
-      );
-    }
-    if (change.recovered) this.#log.info({ endpointId: delivery.endpointId }, "endpoint recovered");
   }
 }
 
