@@ -13,6 +13,7 @@ import { loadPluginFiles } from "../plugins/load-plugins.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
 import type { PluginMethod } from "../plugins/sandbox-protocol.ts";
 import { PluginSandbox } from "../plugins/sandbox.ts";
+import { printJson, printTable } from "./output.ts";
 
 export async function runPluginsList(flags: ConfigFlags & { json?: boolean }): Promise<void> {
   const config = loadConfig(process.env, flags);
@@ -29,8 +30,8 @@ export async function runPluginsList(flags: ConfigFlags & { json?: boolean }): P
     source: file ?? "built-in",
   }));
   host.close();
-  if (flags.json) console.log(JSON.stringify(rows, null, 2));
-  else console.table(rows);
+  if (flags.json) printJson(rows);
+  else printTable(rows, { name: "name", kind: "kind", version: "version", source: "source" });
 }
 
 interface Fixture {
