@@ -27,8 +27,10 @@ function run(expression: string) {
 
 describe("jsonata transform", () => {
   test("maps the event into a new JSON body", async () => {
-    const expression =
-      '{ "text": event.type & " " & $string(event.payload.amount / 100), "skus": event.payload.lines.sku, "at": event.createdAt }';
+    const expression = [
+      '{ "text": event.type & " " & $string(event.payload.amount / 100),',
+      '"skus": event.payload.lines.sku, "at": event.createdAt }',
+    ].join(" ");
     expect(await run(expression)).toEqual({
       body: '{"text":"invoice.paid 42","skus":["a","b"],"at":"2026-01-02T03:04:05.000Z"}',
       contentType: "application/json",

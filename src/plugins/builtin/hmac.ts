@@ -12,6 +12,7 @@ import {
   checkTimestamp,
   decodeSignatureBase64,
   defaultToleranceSeconds,
+  toleranceOption,
   reject,
   verified,
 } from "./verify-result.ts";
@@ -31,9 +32,7 @@ const signingFields = {
 const signerOptions = t.Object(signingFields);
 const verifierOptions = t.Object({
   ...signingFields,
-  toleranceSeconds: t.Optional(
-    t.Integer({ minimum: 1, maximum: 86_400, default: defaultToleranceSeconds }),
-  ),
+  ...toleranceOption,
 });
 
 type SigningOptions = Static<typeof signerOptions>;

@@ -10,6 +10,7 @@ import {
   anySignatureMatches,
   checkTimestamp,
   defaultToleranceSeconds,
+  toleranceOption,
   parseJsonObject,
   reject,
   stringField,
@@ -45,9 +46,7 @@ export const slackVerifier = definePlugin({
   version: "1.0.0",
   description: "X-Slack-Signature: v0=… over v0:timestamp:body (HMAC-SHA256, hex)",
   options: t.Object({
-    toleranceSeconds: t.Optional(
-      t.Integer({ minimum: 1, maximum: 86_400, default: defaultToleranceSeconds }),
-    ),
+    ...toleranceOption,
   }),
   async verify({ body, headers, secrets: configured, options, now }) {
     const secrets = nonEmpty(configured);

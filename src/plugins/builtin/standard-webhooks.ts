@@ -17,6 +17,7 @@ import {
   checkTimestamp,
   decodeSignatureBase64,
   defaultToleranceSeconds,
+  toleranceOption,
   parseJsonObject,
   reject,
   stringField,
@@ -65,9 +66,7 @@ export function parseVersionedSignatures(header: string, version: string): Uint8
 
 /** Tolerance for both verifiers of the family. */
 export const standardWebhooksVerifyOptions = t.Object({
-  toleranceSeconds: t.Optional(
-    t.Integer({ minimum: 1, maximum: 86_400, default: defaultToleranceSeconds }),
-  ),
+  ...toleranceOption,
 });
 
 /** Reads the three headers the family shares, or says which is missing. */

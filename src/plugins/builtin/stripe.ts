@@ -10,6 +10,7 @@ import {
   anySignatureMatches,
   checkTimestamp,
   defaultToleranceSeconds,
+  toleranceOption,
   parseJsonObject,
   reject,
   stringField,
@@ -67,9 +68,7 @@ export const stripeVerifier = definePlugin({
   version: "1.0.0",
   description: "Stripe-Signature: t=…,v1=… (HMAC-SHA256, hex)",
   options: t.Object({
-    toleranceSeconds: t.Optional(
-      t.Integer({ minimum: 1, maximum: 86_400, default: defaultToleranceSeconds }),
-    ),
+    ...toleranceOption,
   }),
   async verify({ body, headers, secrets: configured, options, now }) {
     const secrets = nonEmpty(configured);

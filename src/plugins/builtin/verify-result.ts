@@ -3,7 +3,13 @@
  * comparison of received signatures against expected ones, and reading a JSON body for
  * `describe()`. Verifiers return these values; they never throw on what a sender controls.
  */
-import { fromBase64, timingSafeEqualBytes, type VerifyFailure, type VerifyResult } from "../sdk.ts";
+import {
+  fromBase64,
+  t,
+  timingSafeEqualBytes,
+  type VerifyFailure,
+  type VerifyResult,
+} from "../sdk.ts";
 
 export type VerifyRejection = Extract<VerifyResult, { ok: false }>;
 
@@ -15,6 +21,13 @@ export function reject(reason: VerifyFailure, detail?: string): VerifyRejection 
 
 /** Five minutes, the window Standard Webhooks, Stripe and Slack all document. */
 export const defaultToleranceSeconds = 300;
+
+/** The option every timestamped verifier takes: how far a timestamp may be off, in seconds. */
+export const toleranceOption = {
+  toleranceSeconds: t.Optional(
+    t.Integer({ minimum: 1, maximum: 86_400, default: defaultToleranceSeconds }),
+  ),
+};
 
 /**
  * The timestamp in seconds, or why it is unusable. Both directions count: a timestamp ahead
