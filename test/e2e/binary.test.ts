@@ -4,18 +4,17 @@
  * directory and serves signed deliveries.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildTimeoutMs, installBinary } from "../support/binary.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { makeDataDir, projectRoot, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import { createEndpoint, publish, verifySignature } from "./api-fixtures.ts";
 
-const buildTimeoutMs = 120_000;
 const version: string = (await Bun.file(join(projectRoot, "package.json")).json()).version;
 
-const buildDir = mkdtempSync(join(tmpdir(), "hookrelay-build-"));
 const runDir = mkdtempSync(join(tmpdir(), "hookrelay-bin-"));
 const binPath = join(runDir, "hookrelay");
 const dataDir = makeDataDir();
@@ -44,24 +43,11 @@ async function runBinary(args: string[], env: Record<string, string> = {}): Prom
 }
 
 beforeAll(async () => {
-  const builtPath = join(buildDir, "hookrelay");
-  const build = Bun.spawn(
-    [process.execPath, "--no-install", "scripts/build.ts", "src/main.ts", builtPath],
-    { cwd: projectRoot, stdout: "pipe", stderr: "pipe" },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(build.stdout).text(),
-    new Response(build.stderr).text(),
-    build.exited,
-  ]);
-  if (exitCode !== 0) throw new Error(`build exited ${exitCode}:\n${stdout}\n${stderr}`);
-  // Only the executable travels: no source map, no node_modules, no package.json.
-  copyFileSync(builtPath, binPath);
-  chmodSync(binPath, 0o755);
+  await installBinary(binPath);
 }, buildTimeoutMs);
 
 afterAll(() => {
-  for (const dir of [buildDir, runDir, dataDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [runDir, dataDir]) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the compiled binary", () => {

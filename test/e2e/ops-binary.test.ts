@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot, startRelay } from "../support/relay.ts";
+import { installBinary } from "../support/binary.ts";
+import { startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import { bindNotifySocket } from "./ops-notify-socket.ts";
 import { parseMetrics, useTempDir } from "./ops-support.ts";
@@ -16,12 +17,7 @@ const buildDir = mkdtempSync(join(tmpdir(), "hookrelay-ops-build-"));
 const binPath = join(buildDir, "hookrelay");
 
 beforeAll(async () => {
-  const build = Bun.spawn(
-    [process.execPath, "--no-install", "scripts/build.ts", "src/main.ts", binPath],
-    { cwd: projectRoot, stdout: "pipe", stderr: "pipe" },
-  );
-  const [stderr, code] = await Promise.all([new Response(build.stderr).text(), build.exited]);
-  if (code !== 0) throw new Error(`build failed: ${stderr}`);
+  await installBinary(binPath);
 }, 180_000);
 
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));

@@ -5,50 +5,29 @@
  * work there as they do from source.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  chmodSync,
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-} from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { base64url, jwtVerify } from "jose";
+import { buildTimeoutMs, installBinary } from "../support/binary.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { projectRoot, startRelay } from "../support/relay.ts";
+import { startRelay } from "../support/relay.ts";
 import { createPluginEndpoint, deliverOne, fixtureDir, runCli } from "./plugins-support.ts";
 
-const buildTimeoutMs = 120_000;
-const buildDir = mkdtempSync(join(tmpdir(), "hookrelay-build-"));
 const runDir = mkdtempSync(join(tmpdir(), "hookrelay-bin-"));
 const binPath = join(runDir, "hookrelay");
 const pluginsDir = join(runDir, "plugins");
 const binary = { command: [binPath], cwd: runDir };
 
 beforeAll(async () => {
-  const builtPath = join(buildDir, "hookrelay");
-  const build = Bun.spawn(
-    [process.execPath, "--no-install", "scripts/build.ts", "src/main.ts", builtPath],
-    { cwd: projectRoot, stdout: "pipe", stderr: "pipe" },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(build.stdout).text(),
-    new Response(build.stderr).text(),
-    build.exited,
-  ]);
-  if (exitCode !== 0) throw new Error(`build exited ${exitCode}:\n${stdout}\n${stderr}`);
-  copyFileSync(builtPath, binPath);
-  chmodSync(binPath, 0o755);
+  await installBinary(binPath);
   mkdirSync(pluginsDir);
   cpSync(fixtureDir("binary"), pluginsDir, { recursive: true });
   copyFileSync(join(fixtureDir("working"), "jwt-signer.ts"), join(pluginsDir, "jwt-signer.ts"));
 }, buildTimeoutMs);
 
 afterAll(() => {
-  for (const dir of [buildDir, runDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [runDir]) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("user plugins in the compiled binary", () => {
