@@ -100,7 +100,18 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   await syncDeclaredSources(config, deps, declared.ids, log);
   const app = createApiApp(deps, resolveApiToken(config.apiToken, config.dataDir, log));
   // reusePort off: a stale second process on the same port must fail, not split traffic.
-  app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  try {
+    app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  } catch (error) {
+    // A busy port is an operator's setting problem: one clear line, not a stack trace.
+    const reason = error instanceof Error && /in use/i.test(error.message) ? "is in use" : "failed";
+    throw new HookrelayError(
+      "ERR_CONFIG",
+      `cannot listen on ${config.host}:${config.port}: the address ${reason} ` +
+        "(choose another with HOOKRELAY_PORT or --port)",
+      { cause: error },
+    );
+  }
   const server = app.server;
   if (!server) throw new HookrelayError("ERR_INTERNAL", "Elysia did not start a server");
   scheduler.start();
