@@ -73,6 +73,9 @@ export function checkEndpointInput(
       problems.push({ field, message: "is set by hookrelay and cannot be overridden" });
     } else if (/[\r\n\0]/.test(value)) {
       problems.push({ field, message: "must not contain CR, LF or NUL" });
+    } else if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+      // HTTP header values are bytes; fetch refuses characters outside Latin-1 at send time.
+      problems.push({ field, message: "must be printable ASCII or Latin-1 text" });
     }
   }
   if (problems.length > 0) throw validationError(problems);

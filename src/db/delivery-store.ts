@@ -324,16 +324,23 @@ export async function recordAttempt(
   now: number,
 ): Promise<EndpointHealthChange> {
   await db.insert(attempts).values(result.attempt);
+  // A delivery cancelled (endpoint deleted) while in flight stays cancelled, but the attempt
+  // it made still counts: the receiver may have got it.
+  const pending = sql`${deliveries.status} = 'pending'`;
   await db
     .update(deliveries)
     .set({
-      ...result.delivery,
+      status: sql`CASE WHEN ${pending} THEN ${result.delivery.status} ELSE ${deliveries.status} END`,
+      nextAttemptAt: sql`CASE WHEN ${pending} THEN ${result.delivery.nextAttemptAt} ELSE NULL END`,
+      finishedAt: sql`CASE WHEN ${pending} THEN ${result.delivery.finishedAt} ELSE ${deliveries.finishedAt} END`,
+      scheduleStep: result.delivery.scheduleStep,
+      lastStatusCode: result.delivery.lastStatusCode,
+      lastError: result.delivery.lastError,
       attemptCount: sql`${deliveries.attemptCount} + 1`,
       leaseUntil: null,
       updatedAt: now,
     })
-    // A delivery cancelled (endpoint deleted) while in flight stays cancelled.
-    .where(and(eq(deliveries.id, deliveryId), eq(deliveries.status, "pending")));
+    .where(eq(deliveries.id, deliveryId));
   const [endpoint] = await db
     .select({ failingSince: endpoints.failingSince, enabled: endpoints.enabled })
     .from(endpoints)

@@ -166,3 +166,32 @@ describe("authentication failures", () => {
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
   }, 30_000);
 });
+
+describe("deleting an endpoint mid-attempt", () => {
+  test("keeps the delivery cancelled and still records the attempt that went out", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    using receiver = startReceiver(async () => {
+      await held;
+      return new Response("late ok");
+    });
+    await using relay = await startRelay();
+    const endpoint = await relay.json("/v1/endpoints", {
+      method: "POST",
+      json: { url: receiver.url },
+    });
+    const event = await publish(relay, "deleted.mid.flight");
+    await waitFor("the attempt to be in flight", () => receiver.requests.length === 1);
+    expect((await relay.api(`/v1/endpoints/${endpoint.id}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    release();
+    const delivery = await waitFor("the attempt to be recorded", async () => {
+      const d = await relay.json(`/v1/deliveries/${event.deliveries[0].id}`);
+      return d.attempts.length === 1 ? d : undefined;
+    });
+    expect(delivery).toMatchObject({ status: "cancelled", attemptCount: 1, lastStatusCode: 200 });
+  }, 30_000);
+});

@@ -336,3 +336,13 @@ test("refuses JSON nested deeper than 128 levels with a 422 and stores nothing",
   });
   expect(accepted.status).toBe(202);
 }, 30_000);
+
+test("refuses a custom header value outside Latin-1, which could never be sent", async () => {
+  await using relay = await startRelay();
+  const response = await relay.api("/v1/endpoints", {
+    method: "POST",
+    json: { url: "https://example.test/hooks", headers: { "x-u": "€ 日本" } },
+  });
+  expect(response.status).toBe(422);
+  expect(((await response.json()) as { field: string }).field).toBe("/headers/x-u");
+}, 30_000);
