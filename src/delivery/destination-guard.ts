@@ -11,8 +11,11 @@ import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
 
 export interface DestinationPolicy {
-  /** Ranges allowed even though they are not global, e.g. 127.0.0.0/8 for tests. */
-  allowedNetworks: string[];
+  /**
+   * Ranges allowed even though they are not global, e.g. 127.0.0.0/8 for tests. Read as
+   * immutable: the guard compiles each list once, so a changed list must be a new array.
+   */
+  allowedNetworks: readonly string[];
   httpsOnly: boolean;
 }
 
@@ -22,14 +25,33 @@ export type Resolution =
 
 export type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
 
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** The guard's answer for one IP literal under one allow-list. */
+interface AddressVerdict {
+  readonly family: 4 | 6;
+  /** Why the address is refused, or undefined when it may be connected to. */
+  readonly block: string | undefined;
+}
+
+interface CompiledNetworks {
+  ranges: readonly [Address, number][];
+  /** By the exact spelling checked; null marks a string that is not an IP address. */
+  verdicts: Map<string, AddressVerdict | null>;
+}
+
+// Parsing every CIDR and the address on every attempt was ~5% of the relay's CPU. A verdict
+// depends only on the address text and the allow-list, so it is safe to reuse; what the
+// cache never holds is a name's DNS answer, which is looked up and checked on every attempt.
+const maxCachedVerdicts = 4096;
+const compiledNetworks = new WeakMap<readonly string[], CompiledNetworks>();
+const globalUnicast = ipaddr.IPv6.parse("2000::");
+
 const systemLookup: Lookup = (host) => lookup(host, { all: true, verbatim: true });
 
 /** Why a URL is refused before any lookup (scheme, IP literal), or undefined. */
 export function describeUrlBlock(url: URL, policy: DestinationPolicy): string | undefined {
-  if (policy.httpsOnly && url.protocol !== "https:") return "only https destinations are allowed";
-  const host = bareHost(url.hostname);
-  if (!ipaddr.isValid(host)) return undefined;
-  return describeAddressBlock(host, policy);
+  return describeSchemeBlock(url, policy) ?? judgeAddress(bareHost(url.hostname), policy)?.block;
 }
 
 /** Why an address is refused, or undefined when it may be connected to. */
@@ -37,24 +59,8 @@ export function describeAddressBlock(
   address: string,
   policy: DestinationPolicy,
 ): string | undefined {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.parse(address);
-  } catch {
-    return `${address} is not an IP address`;
-  }
-  if (isAllowedByOperator(parsed, policy.allowedNetworks)) return undefined;
-  const range = parsed.range();
-  if (parsed.kind() === "ipv4") {
-    return range === "unicast" ? undefined : `${address} is a ${range} address`;
-  }
-  const v6 = parsed as ipaddr.IPv6;
-  if (v6.isIPv4MappedAddress()) {
-    return describeAddressBlock(v6.toIPv4Address().toString(), policy) ?? undefined;
-  }
-  // Only 2000::/3 is global unicast; ipaddr calls the IPv4-compatible ::a.b.c.d "unicast".
-  const global = v6.match(ipaddr.IPv6.parse("2000::"), 3);
-  return range === "unicast" && global ? undefined : `${address} is a ${range} address`;
+  const verdict = judgeAddress(address, policy);
+  return verdict ? verdict.block : `${address} is not an IP address`;
 }
 
 /** Resolves the URL's host and checks every address; returns the one to connect to. */
@@ -63,11 +69,14 @@ export async function resolveDestination(
   policy: DestinationPolicy,
   resolve: Lookup = systemLookup,
 ): Promise<Resolution> {
-  const early = describeUrlBlock(url, policy);
-  if (early) return { ok: false, reason: early };
+  const schemeBlock = describeSchemeBlock(url, policy);
+  if (schemeBlock) return { ok: false, reason: schemeBlock };
   const host = bareHost(url.hostname);
-  if (ipaddr.isValid(host))
-    return { ok: true, address: host, family: ipaddr.parse(host).kind() === "ipv4" ? 4 : 6 };
+  const literal = judgeAddress(host, policy);
+  if (literal) {
+    if (literal.block) return { ok: false, reason: literal.block };
+    return { ok: true, address: host, family: literal.family };
+  }
   let addresses: { address: string; family: number }[];
   try {
     addresses = await resolve(host);
@@ -84,7 +93,7 @@ export async function resolveDestination(
 }
 
 /** Checks the operator's allow-list CIDRs; called once at start to report bad entries. */
-export function describeNetworkProblems(networks: string[]): string[] {
+export function describeNetworkProblems(networks: readonly string[]): string[] {
   return networks.flatMap((cidr) => {
     try {
       ipaddr.parseCIDR(cidr);
@@ -95,18 +104,83 @@ export function describeNetworkProblems(networks: string[]): string[] {
   });
 }
 
-function isAllowedByOperator(address: ipaddr.IPv4 | ipaddr.IPv6, networks: string[]): boolean {
+/** URL hostnames keep IPv6 brackets and may end in a dot. */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
+}
+
+function describeSchemeBlock(url: URL, policy: DestinationPolicy): string | undefined {
+  if (policy.httpsOnly && url.protocol !== "https:") return "only https destinations are allowed";
+  return undefined;
+}
+
+/** The verdict for an IP literal, or null when the text is not one (a name, say). */
+function judgeAddress(text: string, policy: DestinationPolicy): AddressVerdict | null {
+  const networks = compileNetworks(policy.allowedNetworks);
+  const cached = networks.verdicts.get(text);
+  if (cached !== undefined) return cached;
+  const verdict = computeVerdict(text, networks);
+  // Clearing beats LRU bookkeeping here: a relay talks to far fewer addresses than this.
+  if (networks.verdicts.size >= maxCachedVerdicts) networks.verdicts.clear();
+  networks.verdicts.set(text, verdict);
+  return verdict;
+}
+
+function compileNetworks(cidrs: readonly string[]): CompiledNetworks {
+  let compiled = compiledNetworks.get(cidrs);
+  if (!compiled) {
+    compiled = { ranges: cidrs.flatMap(parseRange), verdicts: new Map() };
+    compiledNetworks.set(cidrs, compiled);
+  }
+  return compiled;
+}
+
+/** Config refuses bad entries at start (describeNetworkProblems); one here allows nothing. */
+function parseRange(cidr: string): [Address, number][] {
+  try {
+    return [ipaddr.parseCIDR(cidr)];
+  } catch {
+    return [];
+  }
+}
+
+function computeVerdict(text: string, networks: CompiledNetworks): AddressVerdict | null {
+  let parsed: Address;
+  try {
+    parsed = ipaddr.parse(text);
+  } catch {
+    return null;
+  }
+  const family = parsed.kind() === "ipv4" ? 4 : 6;
+  return { family, block: describeParsedBlock(text, parsed, networks) };
+}
+
+function describeParsedBlock(
+  text: string,
+  parsed: Address,
+  networks: CompiledNetworks,
+): string | undefined {
+  if (isAllowedByOperator(parsed, networks.ranges)) return undefined;
+  const range = parsed.range();
+  if (parsed.kind() === "ipv4") {
+    return range === "unicast" ? undefined : `${text} is a ${range} address`;
+  }
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) {
+    const v4 = v6.toIPv4Address();
+    return describeParsedBlock(v4.toString(), v4, networks);
+  }
+  // Only 2000::/3 is global unicast; ipaddr calls the IPv4-compatible ::a.b.c.d "unicast".
+  const global = v6.match(globalUnicast, 3);
+  return range === "unicast" && global ? undefined : `${text} is a ${range} address`;
+}
+
+function isAllowedByOperator(address: Address, ranges: readonly [Address, number][]): boolean {
   const candidates =
     address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()
       ? [address, (address as ipaddr.IPv6).toIPv4Address()]
       : [address];
-  return networks.some((cidr) => {
-    const [network, bits] = ipaddr.parseCIDR(cidr);
-    return candidates.some((c) => c.kind() === network.kind() && c.match(network, bits));
-  });
-}
-
-/** URL hostnames keep IPv6 brackets and may end in a dot. */
-function bareHost(hostname: string): string {
-  return hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  return ranges.some(([network, bits]) =>
+    candidates.some((c) => c.kind() === network.kind() && c.match(network, bits)),
+  );
 }

@@ -3,7 +3,10 @@
  * (which covers connecting, headers and reading the body), and keep at most a capped prefix
  * of the answer so one receiver cannot fill the disk.
  */
-import { type DestinationPolicy, resolveDestination } from "./destination-guard.ts";
+import { bareHost, type DestinationPolicy, resolveDestination } from "./destination-guard.ts";
+
+// Without { stream: true } a decode keeps no state between calls, so one decoder serves all.
+const utf8 = new TextDecoder();
 
 export interface AttemptRequest {
   url: string;
@@ -49,16 +52,21 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
   if (!destination.ok) {
     return finish({ ...failure("blocked_destination"), responseBody: destination.reason });
   }
+  // Read before pinning rewrites the host in place (one parse per attempt, not two).
+  const host = url.host;
+  const serverName = bareHost(url.hostname);
+  const https = url.protocol === "https:";
+  pinToAddress(url, serverName, destination.address);
   let response: Response;
   try {
-    response = await fetch(pinnedUrl(url, destination.address), {
+    response = await fetch(url.href, {
       method: "POST",
       // The connection goes to the checked address; Host and TLS still name the original host.
-      headers: { ...request.headers, host: url.host },
+      headers: { ...request.headers, host },
       body: request.body,
       redirect: "manual",
       signal,
-      ...(url.protocol === "https:" ? { tls: { serverName: bareHostname(url) } } : {}),
+      ...(https ? { tls: { serverName } } : {}),
     });
   } catch (error) {
     return finish(failure(classifyFetchError(error, timeout, request.signal)));
@@ -78,15 +86,11 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
   }
 }
 
-/** The URL with its host replaced by the address that passed the SSRF guard. */
-function pinnedUrl(url: URL, address: string): string {
-  const pinned = new URL(url);
-  pinned.hostname = address.includes(":") ? `[${address}]` : address;
-  return pinned.toString();
-}
-
-function bareHostname(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
+/** Replaces the URL's host with the address that passed the SSRF guard. */
+function pinToAddress(url: URL, bareHostname: string, address: string): void {
+  // An IP literal resolves to itself; skipping the setter spares a re-serialisation.
+  if (bareHostname === address) return;
+  url.hostname = address.includes(":") ? `[${address}]` : address;
 }
 
 function failure(error: AttemptErrorCode): Omit<AttemptResponse, "startedAt" | "durationMs"> {
@@ -136,5 +140,5 @@ async function readCapped(
     size += value.byteLength;
   }
   // Cutting at a byte limit can split a UTF-8 sequence; the decoder replaces the stub.
-  return { text: new TextDecoder().decode(Buffer.concat(chunks)), truncated };
+  return { text: utf8.decode(Buffer.concat(chunks)), truncated };
 }

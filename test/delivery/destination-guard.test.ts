@@ -83,6 +83,34 @@ describe("resolveDestination", () => {
     expect(result).toEqual({ ok: true, address: "93.184.216.34", family: 4 });
   });
 
+  test("looks a name up on every attempt, so a rebinding answer is still refused", async () => {
+    const answers = ["93.184.216.34", "127.0.0.1"];
+    const lookup = async () => [{ address: answers.shift() ?? "", family: 4 }];
+    const url = new URL("https://rebind.test/");
+    expect(await resolveDestination(url, strict, lookup)).toEqual({
+      ok: true,
+      address: "93.184.216.34",
+      family: 4,
+    });
+    expect(await resolveDestination(url, strict, lookup)).toEqual({
+      ok: false,
+      reason: expect.stringContaining("127.0.0.1"),
+    });
+  });
+
+  test("judges an address by each policy's own allow-list", async () => {
+    const url = new URL("http://127.0.0.1:8080/");
+    const loopback = { allowedNetworks: ["127.0.0.0/8"], httpsOnly: false };
+    for (let i = 0; i < 2; i++) {
+      expect(await resolveDestination(url, loopback)).toEqual({
+        ok: true,
+        address: "127.0.0.1",
+        family: 4,
+      });
+      expect((await resolveDestination(url, strict)).ok).toBe(false);
+    }
+  });
+
   test("refuses a name that does not resolve", async () => {
     const lookup = async () => {
       throw new Error("ENOTFOUND");
