@@ -10,6 +10,7 @@
  * - transform: rewrites an event's body for one endpoint, or skips the delivery.
  */
 import { type Static, type TObject, Type } from "@sinclair/typebox";
+import { type HmacHash, importHmacKey } from "./hmac-keys.ts";
 
 /** JSON-schema builder for a plugin's options (TypeBox). `t.Object({...})` and so on. */
 export const t = Type;
@@ -178,17 +179,13 @@ const encoder = new TextEncoder();
 
 /** HMAC of `parts` joined, with Web Crypto, so plugins stay portable. */
 export async function hmac(
-  algorithm: "SHA-256" | "SHA-512" | "SHA-1",
+  algorithm: HmacHash,
   key: Uint8Array | string,
   ...parts: (Uint8Array | string)[]
 ): Promise<Uint8Array> {
-  const keyBytes = typeof key === "string" ? encoder.encode(key) : new Uint8Array(key);
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    keyBytes,
-    { name: "HMAC", hash: algorithm },
-    false,
-    ["sign"],
+  const cryptoKey = await importHmacKey(
+    algorithm,
+    typeof key === "string" ? encoder.encode(key) : key,
   );
   const data = concatBytes(parts.map((p) => (typeof p === "string" ? encoder.encode(p) : p)));
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
