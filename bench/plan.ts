@@ -20,6 +20,8 @@ export interface Plan {
   history: { oldEvents: number };
   retries: { events: number; failFraction: number };
   footprint: { coldStarts: number };
+  /** Scenario 8: signed requests to a source's ingest URL, closed loop, count or time. */
+  inbound: { requests: number; sendMs: number };
   /** Longest wait for the sink to see every delivery after publishing stopped. */
   deliverTimeoutMs: number;
   /** The watchdog: the whole run is killed after this. */
@@ -42,6 +44,7 @@ const full: Plan = {
   history: { oldEvents: 1_000_000 },
   retries: { events: 15_000, failFraction: 0.2 },
   footprint: { coldStarts: 1 },
+  inbound: { requests: 30_000, sendMs: 15_000 },
   deliverTimeoutMs: 60_000,
   runTimeoutMs: 30 * 60_000,
 };
@@ -60,6 +63,7 @@ const quick: Plan = {
   history: { oldEvents: 20_000 },
   retries: { events: 300, failFraction: 0.2 },
   footprint: { coldStarts: 1 },
+  inbound: { requests: 1_000, sendMs: 2_000 },
   deliverTimeoutMs: 8_000,
   runTimeoutMs: 110_000,
 };

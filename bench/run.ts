@@ -2,7 +2,7 @@
  * `bun --no-install bench/run.ts [--quick] [--only=e2e,latency,…] [--profile]`
  *
  * Runs every benchmark of issue 7 on loopback, side by side in one run: the baselines (the
- * delivery limit, the durability limit, the BullMQ peer) and scenarios 1-7 of the relay, in
+ * delivery limit, the durability limit, the BullMQ peer) and scenarios 1-8 of the relay, in
  * rounds, each round running every measurement once, so a slow minute of a shared machine
  * hits every figure alike. Prints one table (median and spread of the rounds, and the
  * issue's targets as ratios) and writes it as JSON to bench/results/. Asserts nothing about
@@ -29,6 +29,7 @@ import {
 } from "./scenarios/closed-loop.ts";
 import { prepareDrain, runDrainRound } from "./scenarios/drain.ts";
 import { findOrBuildBinary, runFootprintRound } from "./scenarios/footprint.ts";
+import { runInboundRound } from "./scenarios/inbound.ts";
 import { runLatencyRound } from "./scenarios/latency.ts";
 
 const sectionNames = [
@@ -41,6 +42,7 @@ const sectionNames = [
   "history",
   "retries",
   "footprint",
+  "inbound",
 ] as const;
 type SectionName = (typeof sectionNames)[number];
 
@@ -107,6 +109,7 @@ async function prepare(): Promise<
     ...(history ? { history: () => runHistoryRound(plan, report, history) } : {}),
     retries: () => runRetriesRound(plan, report),
     ...(binary ? { footprint: () => runFootprintRound(plan, report, binary.path) } : {}),
+    inbound: () => runInboundRound(plan, report),
   };
 }
 
@@ -183,10 +186,6 @@ function printReport(): void {
 let failures = 0;
 try {
   failures = await runRounds(await prepare());
-  report.skip(
-    { id: "inbound", scenario: "8 inbound", label: "verified ingest req/s, p99 ack", unit: "/s" },
-    "not measured yet (slot for the inbound path)",
-  );
   if (args.includes("--profile")) {
     progress("profiling scenario 1 (--cpu-prof on the relay)");
     const dir = join(resultsDir, `${stamp}-profile`);
