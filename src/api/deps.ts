@@ -2,6 +2,7 @@
 import type { Config } from "../config/config.ts";
 import type { Orm } from "../db/client.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
+import type { EventPublisher } from "../intake/publish-event.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 
@@ -9,6 +10,8 @@ export interface ApiDeps {
   config: Readonly<Config>;
   orm: Orm;
   writer: WriteQueue;
+  /** Writes published events, in batches, and hands their deliveries to the scheduler. */
+  publisher: EventPublisher;
   plugins: PluginRegistry;
   /** Refuses new events while the disk is nearly full. */
   disk: { assertWritable(): void };

@@ -3,7 +3,6 @@ import { Elysia } from "elysia";
 import { listDeliveriesForEvent } from "../db/delivery-store.ts";
 import { type EventCursor, findEvent, listEvents } from "../db/event-store.ts";
 import { notFound, validationError } from "../errors/hookrelay-error.ts";
-import { publishEvent } from "../intake/publish-event.ts";
 import type { ApiDeps } from "./deps.ts";
 import { decodeCursor, deliveryJson, encodeCursor, eventJson } from "./representation.ts";
 import { idParam, listEventsQuery, publishEventBody, parseLimit } from "./schemas.ts";
@@ -25,8 +24,7 @@ export function eventRoutes(deps: ApiDeps) {
           ]);
         }
         deps.disk.assertWritable();
-        const result = await publishEvent(deps.writer, { ...body, idempotencyKey });
-        if (!result.replayed && result.deliveries.length > 0) deps.wakeScheduler();
+        const result = await deps.publisher.publish({ ...body, idempotencyKey });
         set.status = 202;
         if (result.replayed) set.headers["idempotent-replayed"] = "true";
         return {

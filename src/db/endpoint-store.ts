@@ -55,16 +55,18 @@ export async function listEndpoints(
   return Promise.all(rows.map(openSecrets));
 }
 
-/** The endpoints a published event can go to: enabled, not deleted, not a source's own. */
-export async function listRoutableEndpoints(
-  db: Queryable,
-): Promise<Pick<EndpointRow, "id" | "eventTypes">[]> {
-  return db
-    .select({ id: endpoints.id, eventTypes: endpoints.eventTypes })
+/**
+ * The endpoints a published event can go to: enabled, not deleted, not a source's own. Whole
+ * rows with their secrets opened, so a publish can hand its deliveries over ready to send.
+ */
+export async function listRoutableEndpoints(db: Queryable): Promise<EndpointRow[]> {
+  const rows = await db
+    .select()
     .from(endpoints)
     .where(
       and(eq(endpoints.enabled, true), isNull(endpoints.deletedAt), isNull(endpoints.sourceId)),
     );
+  return Promise.all(rows.map(openSecrets));
 }
 
 export async function updateEndpoint(

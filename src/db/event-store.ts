@@ -1,5 +1,5 @@
 /** Queries on events. */
-import { and, desc, eq, gte, lt, or } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
 import { type EventRow, events } from "./schema.ts";
 
@@ -7,6 +7,29 @@ export type NewEvent = typeof events.$inferInsert;
 
 export async function insertEvent(db: Queryable, event: NewEvent): Promise<void> {
   await db.insert(events).values(event);
+}
+
+/** Many events in one statement per 500 (10 columns each, under SQLite's parameter cap). */
+export async function insertEvents(db: Queryable, rows: NewEvent[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    await db.insert(events).values(rows.slice(start, start + 500));
+  }
+}
+
+/** Events with any of these idempotency keys or ids, for a batch of publishes. */
+export async function findEventsByKeysOrIds(
+  db: Queryable,
+  keys: string[],
+  ids: string[],
+): Promise<EventRow[]> {
+  const conditions = [];
+  if (keys.length > 0) conditions.push(inArray(events.idempotencyKey, keys));
+  if (ids.length > 0) conditions.push(inArray(events.id, ids));
+  if (conditions.length === 0) return [];
+  return db
+    .select()
+    .from(events)
+    .where(or(...conditions));
 }
 
 export async function findEvent(db: Queryable, id: string): Promise<EventRow | undefined> {

@@ -10,8 +10,25 @@ import type { Orm, Tx } from "./client.ts";
 
 type Work<T> = (tx: Tx) => Promise<T>;
 
+/** One item's outcome in a batch: its value, or the error that item alone failed with. */
+export type ItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Writes of one kind that share statements when they land in the same transaction: many
+ * publishes become one multi-row INSERT instead of one statement each. `run` must give one
+ * outcome per item, in order, and an item it fails must have written nothing. If `run` throws,
+ * each item is run again alone, so one bad item costs its neighbours the shared statements but
+ * never their write.
+ */
+export interface BatchKind<I, R> {
+  readonly name: string;
+  run(tx: Tx, items: I[]): Promise<ItemOutcome<R>[]>;
+}
+
 interface Job {
-  work: Work<unknown>;
+  work: Work<unknown> | undefined;
+  kind?: BatchKind<unknown, unknown>;
+  item?: unknown;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -38,8 +55,17 @@ export class WriteQueue {
 
   /** Runs `work` in a write transaction; resolves only after that transaction committed. */
   run<T>(work: Work<T>): Promise<T> {
+    return this.#enqueue<T>({ work });
+  }
+
+  /** Like `run`, for one item of a kind that is written together with its batch-mates. */
+  runBatched<I, R>(kind: BatchKind<I, R>, item: I): Promise<R> {
+    return this.#enqueue<R>({ work: undefined, kind: kind as BatchKind<unknown, unknown>, item });
+  }
+
+  #enqueue<T>(job: Pick<Job, "work" | "kind" | "item">): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#waiting.push({ ...job, resolve: resolve as (value: unknown) => void, reject });
       this.#draining ??= nextTurn().then(() => this.#drain());
     });
   }
@@ -69,7 +95,7 @@ export class WriteQueue {
       await this.#orm.transaction(
         async (tx) => {
           settled = [];
-          for (const job of batch) settled.push(await runInSavepoint(tx, job));
+          for (const group of groupByKind(batch)) settled.push(...(await runGroup(tx, group)));
         },
         { behavior: "immediate" },
       );
@@ -88,9 +114,63 @@ export class WriteQueue {
   }
 }
 
+/** Plain jobs stay alone; jobs of one kind form one group, placed where its first one was. */
+function groupByKind(batch: Job[]): Job[][] {
+  const groups: Job[][] = [];
+  const byKind = new Map<BatchKind<unknown, unknown>, Job[]>();
+  for (const job of batch) {
+    if (!job.kind) {
+      groups.push([job]);
+      continue;
+    }
+    const group = byKind.get(job.kind);
+    if (group) group.push(job);
+    else {
+      const created = [job];
+      byKind.set(job.kind, created);
+      groups.push(created);
+    }
+  }
+  return groups;
+}
+
+async function runGroup(tx: Tx, group: Job[]): Promise<Settled[]> {
+  const kind = group[0]?.kind;
+  if (kind && group.length > 1) {
+    try {
+      const outcomes = await tx.transaction((savepoint) =>
+        kind.run(
+          savepoint,
+          group.map((job) => job.item),
+        ),
+      );
+      return group.map((job, index) => settledFrom(job, outcomes[index]));
+    } catch (error) {
+      if (endsTransaction(error)) throw error;
+      // Fall through: some item broke the shared statements; find out which, one by one.
+    }
+  }
+  const settled: Settled[] = [];
+  for (const job of group) settled.push(await runInSavepoint(tx, job));
+  return settled;
+}
+
+function settledFrom(job: Job, outcome: ItemOutcome<unknown> | undefined): Settled {
+  if (!outcome) return { job, ok: false, value: new Error(`${job.kind?.name}: no outcome`) };
+  return outcome.ok
+    ? { job, ok: true, value: outcome.value }
+    : { job, ok: false, value: outcome.error };
+}
+
 async function runInSavepoint(tx: Tx, job: Job): Promise<Settled> {
   try {
-    const value = await tx.transaction((savepoint) => job.work(savepoint));
+    if (job.kind) {
+      const kind = job.kind;
+      const [outcome] = await tx.transaction((savepoint) => kind.run(savepoint, [job.item]));
+      return settledFrom(job, outcome);
+    }
+    const work = job.work as Work<unknown>;
+    const value = await tx.transaction((savepoint) => work(savepoint));
     return { job, ok: true, value };
   } catch (error) {
     // SQLite rolls the whole transaction back by itself on these (a full disk, I/O trouble):

@@ -3,7 +3,7 @@
  * the body, then its signer adds headers over exactly those bytes. A plugin that throws or
  * overruns yields a `plugin_error` instead of a request; a transform may skip the delivery.
  */
-import type { ClaimedDelivery } from "../db/delivery-store.ts";
+import type { ClaimedDelivery } from "../db/claim-store.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { isReservedHeader } from "./reserved-headers.ts";

@@ -5,29 +5,43 @@ import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
 import { matchesEventType } from "./event-type-filter.ts";
 
+type Target = Pick<EndpointRow, "id" | "eventTypes">;
+
 export async function createDeliveries(
   tx: Tx,
   event: EventRow,
-  targets: Pick<EndpointRow, "id" | "eventTypes">[],
+  targets: Target[],
   now: number,
 ): Promise<DeliveryRow[]> {
-  const rows: DeliveryRow[] = targets
-    .filter((endpoint) => matchesEventType(endpoint.eventTypes, event.type))
-    .map((endpoint) => ({
-      id: newId("dlv"),
-      eventId: event.id,
-      endpointId: endpoint.id,
-      status: "pending",
-      attemptCount: 0,
-      scheduleStep: 0,
-      nextAttemptAt: now,
-      leaseUntil: null,
-      lastStatusCode: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    }));
+  const rows = planDeliveries(event, targets, now).map(({ delivery }) => delivery);
   await insertDeliveries(tx, rows);
   return rows;
+}
+
+/** The rows `createDeliveries` would write, each beside its endpoint, written by the caller. */
+export function planDeliveries<T extends Target>(
+  event: EventRow,
+  targets: T[],
+  now: number,
+): { endpoint: T; delivery: DeliveryRow }[] {
+  return targets
+    .filter((endpoint) => matchesEventType(endpoint.eventTypes, event.type))
+    .map((endpoint) => ({
+      endpoint,
+      delivery: {
+        id: newId("dlv"),
+        eventId: event.id,
+        endpointId: endpoint.id,
+        status: "pending",
+        attemptCount: 0,
+        scheduleStep: 0,
+        nextAttemptAt: now,
+        leaseUntil: null,
+        lastStatusCode: null,
+        lastError: null,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: null,
+      },
+    }));
 }

@@ -7,7 +7,7 @@
  * operational endpoint's own deliveries, so a dead operator URL cannot feed itself.
  */
 import type { Tx } from "../db/client.ts";
-import type { EndpointHealthChange } from "../db/delivery-store.ts";
+import type { EndpointHealthChange } from "../db/attempt-store.ts";
 import { findEndpoint, insertEndpoint, updateEndpoint } from "../db/endpoint-store.ts";
 import { insertEvent } from "../db/event-store.ts";
 import { newId } from "../db/ids.ts";

@@ -1,19 +1,23 @@
 /**
  * Publishing: the event and one pending delivery per matching endpoint are written in one
  * transaction, and only then does the caller hear back. An idempotency key (or a client-given
- * event id) seen before returns the original event instead of a second one.
+ * event id) seen before returns the original event instead of a second one. Publishes that
+ * arrive together are written together (one INSERT per table for the whole batch), and the
+ * deliveries the scheduler has room for are handed to it directly.
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../db/client.ts";
-import { listDeliveriesForEvent } from "../db/delivery-store.ts";
+import { insertDeliveries, listDeliveriesForEvent } from "../db/delivery-store.ts";
 import { listRoutableEndpoints } from "../db/endpoint-store.ts";
-import { findEvent, findEventByIdempotencyKey, insertEvent } from "../db/event-store.ts";
+import { findEventsByKeysOrIds, insertEvents } from "../db/event-store.ts";
 import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EventRow } from "../db/schema.ts";
-import type { WriteQueue } from "../db/write-queue.ts";
+import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { relayMetrics } from "../observability/metrics.ts";
-import { createDeliveries } from "./fan-out.ts";
+import { type DeliveryHandoff, handedOffDelivery } from "../scheduler/handoff.ts";
+import type { ClaimedDelivery } from "../db/claim-store.ts";
+import { planDeliveries } from "./fan-out.ts";
 
 export interface PublishRequest {
   type: string;
@@ -29,60 +33,127 @@ export interface PublishResult {
   replayed: boolean;
 }
 
-export async function publishEvent(
-  writer: WriteQueue,
-  request: PublishRequest,
-  now = Date.now(),
-): Promise<PublishResult> {
-  const requestHash = hashPublishRequest(request);
-  return writer
-    .run(async (tx) => {
-      const earlier = await findEarlierPublish(tx, request);
-      if (earlier) {
-        if (earlier.requestHash !== requestHash) {
-          throw new HookrelayError("ERR_IDEMPOTENCY_CONFLICT", "idempotency key reused", {
-            detail: request.idempotencyKey
-              ? "This Idempotency-Key was used before with a different body"
-              : "An event with this id was published before with a different body",
-            fields: [
-              {
-                field: request.idempotencyKey ? "header:Idempotency-Key" : "/id",
-                message: "reused with a different body",
-              },
-            ],
-          });
-        }
-        return {
-          event: earlier,
-          deliveries: await listDeliveriesForEvent(tx, earlier.id),
-          replayed: true,
-        };
-      }
-      const event: EventRow = {
-        id: request.id ?? newId("evt"),
-        type: request.type,
-        contentType: "application/json",
-        body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
-        idempotencyKey: request.idempotencyKey ?? null,
-        sourceId: null,
-        dedupeKey: null,
-        headers: null,
-        requestHash,
-        createdAt: now,
-      };
-      await insertEvent(tx, event);
-      const deliveries = await createDeliveries(tx, event, await listRoutableEndpoints(tx), now);
-      return { event, deliveries, replayed: false };
-    })
-    .then(relayMetrics.countPublished);
+interface PendingPublish {
+  request: PublishRequest;
+  requestHash: string;
+  now: number;
 }
 
-async function findEarlierPublish(tx: Tx, request: PublishRequest): Promise<EventRow | undefined> {
-  if (request.idempotencyKey) {
-    const byKey = await findEventByIdempotencyKey(tx, request.idempotencyKey);
-    if (byKey) return byKey;
+interface WrittenPublish extends PublishResult {
+  /** Deliveries written leased, for the scheduler to start once the commit is done. */
+  handedOff: ClaimedDelivery[];
+}
+
+export class EventPublisher {
+  readonly #writer: WriteQueue;
+  readonly #handoff: DeliveryHandoff;
+  readonly #batch: BatchKind<PendingPublish, WrittenPublish>;
+
+  constructor(writer: WriteQueue, handoff: DeliveryHandoff) {
+    this.#writer = writer;
+    this.#handoff = handoff;
+    this.#batch = { name: "publishes", run: (tx, items) => this.#write(tx, items) };
   }
-  return request.id ? findEvent(tx, request.id) : undefined;
+
+  async publish(request: PublishRequest, now = Date.now()): Promise<PublishResult> {
+    const pending = { request, requestHash: hashPublishRequest(request), now };
+    const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, pending);
+    if (handedOff.length > 0) this.#handoff.adopt(handedOff);
+    if (!result.replayed && result.deliveries.length > handedOff.length) this.#handoff.wake();
+    return relayMetrics.countPublished(result);
+  }
+
+  async #write(tx: Tx, items: PendingPublish[]): Promise<ItemOutcome<WrittenPublish>[]> {
+    const earlier = await findEarlierPublishes(tx, items);
+    const endpoints = await listRoutableEndpoints(tx);
+    const budget = this.#handoff.budget();
+    const written = new Map<string, DeliveryRow[]>();
+    const newEvents: EventRow[] = [];
+    const newDeliveries: DeliveryRow[] = [];
+    const outcomes: ItemOutcome<WrittenPublish>[] = [];
+    for (const { request, requestHash, now } of items) {
+      const prior = earlier.find(request);
+      if (prior) {
+        if (prior.requestHash !== requestHash) {
+          outcomes.push({ ok: false, error: conflict(request) });
+          continue;
+        }
+        const deliveries = written.get(prior.id) ?? (await listDeliveriesForEvent(tx, prior.id));
+        outcomes.push({
+          ok: true,
+          value: { event: prior, deliveries, replayed: true, handedOff: [] },
+        });
+        continue;
+      }
+      const event = newEvent(request, requestHash, now);
+      const handedOff: ClaimedDelivery[] = [];
+      const deliveries = planDeliveries(event, endpoints, now).map(({ endpoint, delivery }) => {
+        if (!budget.take(endpoint)) return delivery;
+        const leased = { ...delivery, leaseUntil: budget.leaseUntil };
+        handedOff.push(handedOffDelivery(event, endpoint, leased));
+        return leased;
+      });
+      earlier.add(request, event);
+      written.set(event.id, deliveries);
+      newEvents.push(event);
+      newDeliveries.push(...deliveries);
+      outcomes.push({ ok: true, value: { event, deliveries, replayed: false, handedOff } });
+    }
+    await insertEvents(tx, newEvents);
+    await insertDeliveries(tx, newDeliveries);
+    return outcomes;
+  }
+}
+
+/** Earlier events by idempotency key and by id: read once per batch, then kept current. */
+async function findEarlierPublishes(tx: Tx, items: PendingPublish[]) {
+  const keys = items.flatMap(({ request }) => request.idempotencyKey ?? []);
+  const ids = items.flatMap(({ request }) => request.id ?? []);
+  const byKey = new Map<string, EventRow>();
+  const byId = new Map<string, EventRow>();
+  for (const event of await findEventsByKeysOrIds(tx, keys, ids)) {
+    if (event.idempotencyKey !== null) byKey.set(event.idempotencyKey, event);
+    byId.set(event.id, event);
+  }
+  return {
+    find(request: PublishRequest): EventRow | undefined {
+      const byTheKey = request.idempotencyKey ? byKey.get(request.idempotencyKey) : undefined;
+      return byTheKey ?? (request.id ? byId.get(request.id) : undefined);
+    },
+    add(request: PublishRequest, event: EventRow): void {
+      if (request.idempotencyKey) byKey.set(request.idempotencyKey, event);
+      byId.set(event.id, event);
+    },
+  };
+}
+
+function newEvent(request: PublishRequest, requestHash: string, now: number): EventRow {
+  return {
+    id: request.id ?? newId("evt"),
+    type: request.type,
+    contentType: "application/json",
+    body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
+    idempotencyKey: request.idempotencyKey ?? null,
+    sourceId: null,
+    dedupeKey: null,
+    headers: null,
+    requestHash,
+    createdAt: now,
+  };
+}
+
+function conflict(request: PublishRequest): HookrelayError {
+  return new HookrelayError("ERR_IDEMPOTENCY_CONFLICT", "idempotency key reused", {
+    detail: request.idempotencyKey
+      ? "This Idempotency-Key was used before with a different body"
+      : "An event with this id was published before with a different body",
+    fields: [
+      {
+        field: request.idempotencyKey ? "header:Idempotency-Key" : "/id",
+        message: "reused with a different body",
+      },
+    ],
+  });
 }
 
 /** The Standard Webhooks envelope; its bytes are fixed here and signed on every attempt. */

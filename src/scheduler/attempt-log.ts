@@ -3,7 +3,8 @@
  * warn, the state changes an operator cares about (dead letter, endpoint disabled or
  * recovered) at info.
  */
-import type { ClaimedDelivery, EndpointHealthChange } from "../db/delivery-store.ts";
+import type { EndpointHealthChange } from "../db/attempt-store.ts";
+import type { ClaimedDelivery } from "../db/claim-store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { relayMetrics } from "../observability/metrics.ts";
 import type { buildAttemptResult } from "./attempt-result.ts";

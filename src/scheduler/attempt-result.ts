@@ -2,7 +2,7 @@
  * Turns the answer of one attempt into the rows to write: the attempt itself and the new
  * state of the delivery. Pure, so every branch of the state machine is unit-tested.
  */
-import type { AttemptResult } from "../db/delivery-store.ts";
+import type { AttemptResult } from "../db/attempt-store.ts";
 import { classifyOutcome } from "../delivery/classify-outcome.ts";
 import type { AttemptResponse } from "../delivery/send-attempt.ts";
 import { computeRetryDelay, parseRetryAfter, type RetryPolicy } from "./retry-delay.ts";

@@ -4,29 +4,33 @@
  * lease written to the database, so a crash leaves nothing behind that a restart cannot
  * find. A global limit and a per-endpoint limit keep one slow receiver from taking every slot.
  */
-import type { Orm, Tx } from "../db/client.ts";
+import type { Orm } from "../db/client.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { markDeliverySkipped } from "../db/attempt-store.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
   findNextDueAt,
-  markDeliverySkipped,
-  recordAttempt,
   releaseLeases,
   releaseLeasesExcept,
-} from "../db/delivery-store.ts";
+} from "../db/claim-store.ts";
 import { newId } from "../db/ids.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import type { DestinationPolicy } from "../delivery/destination-guard.ts";
 import { prepareRequest } from "../delivery/prepare-request.ts";
 import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
-import { emitOperationalEvents } from "../intake/operational-events.ts";
 import type { Logger } from "../observability/logger.ts";
 import { relayMetrics } from "../observability/metrics.ts";
 import { logAttemptOutcome } from "./attempt-log.ts";
 import { buildAttemptResult } from "./attempt-result.ts";
 import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
+import {
+  attemptOutcomeBatch,
+  type FinishedAttempt,
+  type RecordedAttempt,
+} from "./outcome-batch.ts";
+import type { DeliveryHandoff, HandoffBudget } from "./handoff.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
 
 export interface SchedulerOptions {
@@ -55,7 +59,7 @@ interface InFlight {
   done: Promise<void>;
 }
 
-export class Scheduler {
+export class Scheduler implements DeliveryHandoff {
   readonly #orm: Orm;
   readonly #writer: WriteQueue;
   readonly #log: Logger;
@@ -64,6 +68,7 @@ export class Scheduler {
   readonly #inFlight = new Map<string, InFlight>();
   readonly #perEndpoint = new Map<string, number>();
   readonly #gate: EndpointGate;
+  readonly #outcomes = attemptOutcomeBatch(() => this.#options);
   #stopping = false;
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
   #backlog = true;
@@ -97,6 +102,48 @@ export class Scheduler {
     this.#backlog = true;
     this.#wakeEpoch++;
     this.#wakeSleeper?.();
+  }
+
+  /**
+   * Free slots for deliveries a publish is writing now. Endpoints with a rate limit are left
+   * to claims, which take their tokens; so are blocked and full ones.
+   */
+  budget(): HandoffBudget {
+    let free = this.#stopping ? 0 : this.#options.concurrency - this.#inFlight.size;
+    const blocked = new Set(this.#saturatedEndpoints());
+    const taken = new Map<string, number>();
+    const limit = this.#options.endpointConcurrency;
+    return {
+      leaseUntil: Date.now() + this.#options.attemptTimeoutMs + leaseMarginMs,
+      take: (endpoint) => {
+        if (free <= 0 || endpoint.rateLimitPerSecond !== null || blocked.has(endpoint.id)) {
+          return false;
+        }
+        const load = taken.get(endpoint.id) ?? this.#endpointLoad(endpoint.id);
+        if (load >= limit) return false;
+        taken.set(endpoint.id, load + 1);
+        free -= 1;
+        return true;
+      },
+    };
+  }
+
+  /** Starts handed-off deliveries; any that no longer fit get their lease back. */
+  adopt(deliveries: ClaimedDelivery[]): void {
+    const now = Date.now();
+    const ids: string[] = [];
+    for (const delivery of deliveries) {
+      if (this.#admit(delivery, now)) this.#dispatch(delivery);
+      else ids.push(delivery.id);
+    }
+    if (ids.length === 0) return;
+    this.#writer
+      .run((tx) => releaseLeases(tx, ids))
+      .then(() => this.wake())
+      .catch((error: unknown) => {
+        // The leases expire on their own; until then these deliveries wait.
+        this.#log.error({ err: error, deliveries: ids.length }, "giving back leases failed");
+      });
   }
 
   get inFlightCount(): number {
@@ -181,12 +228,7 @@ export class Scheduler {
     );
     const overflow: string[] = [];
     for (const delivery of claimed) {
-      const full = this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency;
-      const admitted =
-        !this.#stopping &&
-        !full &&
-        this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now);
-      if (admitted) this.#dispatch(delivery);
+      if (this.#admit(delivery, now)) this.#dispatch(delivery);
       else overflow.push(delivery.id);
     }
     if (overflow.length > 0) await this.#writer.run((tx) => releaseLeases(tx, overflow));
@@ -194,6 +236,17 @@ export class Scheduler {
     // A wake-up that arrived while claiming may concern rows committed after the claim.
     this.#backlog = filled || epoch !== this.#wakeEpoch;
     return filled;
+  }
+
+  /**
+   * Whether a leased delivery may start now: within both concurrency limits and let through
+   * by the endpoint's gate. A claim and a handoff committed in the same transaction may have
+   * counted the same free slot; this is where the second one finds out.
+   */
+  #admit(delivery: ClaimedDelivery, now: number): boolean {
+    if (this.#stopping || this.#inFlight.size >= this.#options.concurrency) return false;
+    if (this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency) return false;
+    return this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now);
   }
 
   /** Sleeps until new work, a freed slot (when a backlog waits), or the next known due time. */
@@ -302,14 +355,15 @@ export class Scheduler {
       policy: this.#options.retryPolicy,
       retryClientErrors: this.#options.retryClientErrors,
     });
-    const health = {
-      countsAsFailure: response.error !== "plugin_error",
-      autoDisableAfterMs: this.#options.autoDisableAfterMs,
-      recoveryReportAfterMs: this.#options.recoveryReportAfterMs,
-    };
-    const { change, emitted } = await this.#recordWithRetry(delivery.id, async (tx) => {
-      const change = await recordAttempt(tx, delivery.id, delivery.endpointId, result, health, now);
-      const facts = {
+    const { change, emitted } = await this.#recordWithRetry({
+      record: {
+        deliveryId: delivery.id,
+        endpointId: delivery.endpointId,
+        result,
+        countsAsFailure: response.error !== "plugin_error",
+        now,
+      },
+      facts: {
         deliveryId: delivery.id,
         eventId: delivery.eventId,
         endpointId: delivery.endpointId,
@@ -317,8 +371,7 @@ export class Scheduler {
         attempts: delivery.attemptCount + 1,
         lastStatusCode: result.delivery.lastStatusCode,
         lastError: result.delivery.lastError,
-      };
-      return { change, emitted: await emitOperationalEvents(tx, facts, change, now) };
+      },
     });
     if (emitted > 0) this.wake();
     if (result.delivery.status === "pending" && result.delivery.nextAttemptAt !== null) {
@@ -346,10 +399,11 @@ export class Scheduler {
    * lease to expire before anyone looked at the delivery again. Gives up only at shutdown,
    * when the lease is the fallback.
    */
-  async #recordWithRetry<T>(deliveryId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  async #recordWithRetry(finished: FinishedAttempt): Promise<RecordedAttempt> {
+    const deliveryId = finished.record.deliveryId;
     for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
       try {
-        return await this.#writer.run(work);
+        return await this.#writer.runBatched(this.#outcomes, finished);
       } catch (error) {
         const unavailable = error instanceof HookrelayError && error.code === "ERR_UNAVAILABLE";
         if (!unavailable || this.#stopping) throw error;

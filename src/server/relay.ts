@@ -6,7 +6,7 @@ import { createApiApp } from "../api/app.ts";
 import type { Config } from "../config/config.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { openDatabase } from "../db/client.ts";
-import { releaseAllLeases } from "../db/delivery-store.ts";
+import { releaseAllLeases } from "../db/claim-store.ts";
 import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
 import { resealSecrets } from "../db/reseal-secrets.ts";
 import { SecretCipher, useSecretCipher } from "../db/secret-cipher.ts";
@@ -15,6 +15,7 @@ import type { Logger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
 import { DiskGuard } from "../intake/disk-guard.ts";
 import { configureOperationalEndpoint } from "../intake/operational-events.ts";
+import { EventPublisher } from "../intake/publish-event.ts";
 import { Scheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import { syncDeclaredEndpoints } from "../config/apply-declared-endpoints.ts";
@@ -89,6 +90,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     },
     orm: database.orm,
     writer,
+    publisher: new EventPublisher(writer, scheduler),
     plugins: plugins.registry,
     disk,
     log,

@@ -10,6 +10,8 @@ import { scopesFor } from "../../src/auth/scopes.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
+import { EventPublisher } from "../../src/intake/publish-event.ts";
+import { claimOnly } from "../../src/scheduler/handoff.ts";
 import { WriteQueue } from "../../src/db/write-queue.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { type PluginHost, startPluginHost } from "../../src/plugins/plugin-host.ts";
@@ -30,10 +32,12 @@ beforeAll(async () => {
   await applyMigrations(database.client);
   const log = createLogger("error");
   plugins = await startPluginHost({ pluginsDir: dir.path, lenient: false, timeoutMs: 1000, log });
+  const writer = new WriteQueue(database.orm);
   const deps = {
     config,
     orm: database.orm,
-    writer: new WriteQueue(database.orm),
+    writer,
+    publisher: new EventPublisher(writer, claimOnly),
     plugins: plugins.registry,
     disk: { assertWritable() {} },
     log,

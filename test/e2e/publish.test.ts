@@ -172,6 +172,41 @@ describe("idempotent publishing", () => {
     expect(page.data).toHaveLength(1);
   });
 
+  test("keeps one event when the same key arrives many times at once", async () => {
+    await using relay = await startRelay();
+    using receiver = startReceiver();
+    await createEndpoint(relay, { url: receiver.url });
+    const event = { type: "order.paid", payload: { order: 12 } };
+    const changed = { type: "order.paid", payload: { order: 13 } };
+    // Sent together, these land in one write batch: replays and conflicts must be found
+    // among the batch's own new events, not only among committed ones.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        relay.api("/v1/events", {
+          method: "POST",
+          json: index % 4 === 3 ? changed : event,
+          headers: { "idempotency-key": "order-12-burst" },
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    const bodies = await Promise.all(answers.map((answer) => answer.json()));
+    const accepted = bodies.filter((_, index) => statuses[index] === 202);
+    expect(new Set(accepted.map((body) => body.id)).size).toBe(1);
+    const fresh = answers.filter((answer) => answer.headers.get("idempotent-replayed") === null);
+    expect(fresh.filter((answer) => answer.status === 202)).toHaveLength(1);
+    // Whichever body came first wins; every other body gets the conflict.
+    expect(statuses.filter((status) => status === 409).length).toBeGreaterThanOrEqual(10);
+    expect(statuses.every((status) => status === 202 || status === 409)).toBe(true);
+
+    await waitForRequests(receiver, 1);
+    const events = await relay.json<Page<{ id: string }>>("/v1/events?type=order.paid");
+    expect(events.data).toHaveLength(1);
+    const marker = await publish(relay, { type: "marker", payload: {} });
+    await waitForRequests(receiver, 2, "the marker event");
+    expect(webhookIds(receiver.requests)).toEqual([accepted[0].id, marker.body.id]);
+  });
+
   test("refuses a repeated client-given id with a different payload with 409", async () => {
     await using relay = await startRelay();
     await publish(relay, { id: "evt-client-2", type: "user.created", payload: { u: 1 } });

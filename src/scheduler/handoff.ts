@@ -1,0 +1,59 @@
+/**
+ * Handing new deliveries straight to the scheduler. A publish that finds free slots writes
+ * its deliveries already leased, and once the transaction commits the scheduler starts them
+ * from memory: no claim transaction, no second fsync before the first attempt, no re-reading
+ * the event it just wrote. Whatever finds no slot is written unleased and claimed as before.
+ */
+import type { ClaimedDelivery } from "../db/claim-store.ts";
+import type { DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
+
+/** Free slots as seen when a transaction is built; each `take` spends one. */
+export interface HandoffBudget {
+  take(endpoint: Pick<EndpointRow, "id" | "rateLimitPerSecond">): boolean;
+  /** What a handed-off row's `lease_until` is set to. */
+  readonly leaseUntil: number;
+}
+
+export interface DeliveryHandoff {
+  budget(): HandoffBudget;
+  /** The leased rows committed: start them, or give back the ones that no longer fit. */
+  adopt(deliveries: ClaimedDelivery[]): void;
+  /** Unleased deliveries committed: the scheduler should look for them. */
+  wake(): void;
+}
+
+/** Never takes anything: every delivery is claimed the ordinary way. */
+export const claimOnly: DeliveryHandoff = {
+  budget: () => ({ take: () => false, leaseUntil: 0 }),
+  adopt: () => {},
+  wake: () => {},
+};
+
+/** The same facts a claim would read back, built from the rows the publish just wrote. */
+export function handedOffDelivery(
+  event: EventRow,
+  endpoint: EndpointRow,
+  delivery: DeliveryRow,
+): ClaimedDelivery {
+  return {
+    id: delivery.id,
+    eventId: event.id,
+    eventType: event.type,
+    eventCreatedAt: event.createdAt,
+    isEnvelope: event.sourceId === null,
+    eventHeaders: event.headers ?? {},
+    endpointId: endpoint.id,
+    signing: endpoint.signing,
+    transform: endpoint.transform,
+    rateLimitPerSecond: endpoint.rateLimitPerSecond,
+    attemptCount: delivery.attemptCount,
+    scheduleStep: delivery.scheduleStep,
+    body: event.body,
+    contentType: event.contentType,
+    url: endpoint.url,
+    headers: endpoint.headers,
+    secret: endpoint.secret,
+    previousSecret: endpoint.previousSecret,
+    previousSecretExpiresAt: endpoint.previousSecretExpiresAt,
+  };
+}

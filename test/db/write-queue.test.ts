@@ -1,0 +1,108 @@
+/** The single writer's batches, on a real libSQL file. */
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { type Database, openDatabase } from "../../src/db/client.ts";
+import { type BatchKind, WriteQueue } from "../../src/db/write-queue.ts";
+
+let dir: string;
+let database: Database;
+let writer: WriteQueue;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "hookrelay-writer-"));
+  database = await openDatabase(`file:${join(dir, "test.db")}`);
+  await database.client.execute("CREATE TABLE notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)");
+  writer = new WriteQueue(database.orm);
+});
+
+afterEach(() => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Note {
+  id: string;
+  text: string;
+}
+
+/** Inserts all notes in one statement; notes whose text is "refuse" fail alone. */
+function noteBatch(calls: number[]): BatchKind<Note, string> {
+  return {
+    name: "notes",
+    async run(tx, items) {
+      calls.push(items.length);
+      const kept = items.filter((note) => note.text !== "refuse");
+      if (kept.length > 0) {
+        const rows = kept.map((note) => sql`(${note.id}, ${note.text})`);
+        await tx.run(sql`INSERT INTO notes (id, text) VALUES ${sql.join(rows, sql`, `)}`);
+      }
+      return items.map((note) =>
+        note.text === "refuse"
+          ? { ok: false as const, error: new Error(`refused ${note.id}`) }
+          : { ok: true as const, value: note.id },
+      );
+    },
+  };
+}
+
+async function storedIds(): Promise<string[]> {
+  const result = await database.client.execute("SELECT id FROM notes ORDER BY id");
+  return result.rows.map((row) => String(row.id));
+}
+
+describe("batched writes", () => {
+  test("items queued together share one call and one transaction", async () => {
+    const calls: number[] = [];
+    const batch = noteBatch(calls);
+    const ids = ["a", "b", "c", "d", "e"];
+    const written = await Promise.all(
+      ids.map((id) => writer.runBatched(batch, { id, text: `note ${id}` })),
+    );
+    expect(written).toEqual(ids);
+    expect(calls).toEqual([5]);
+    expect(await storedIds()).toEqual(ids);
+  });
+
+  test("an item the batch fails is rejected alone and its neighbours are written", async () => {
+    const calls: number[] = [];
+    const batch = noteBatch(calls);
+    const results = await Promise.allSettled([
+      writer.runBatched(batch, { id: "a", text: "fine" }),
+      writer.runBatched(batch, { id: "b", text: "refuse" }),
+      writer.runBatched(batch, { id: "c", text: "fine" }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(calls).toEqual([3]);
+    expect(await storedIds()).toEqual(["a", "c"]);
+  });
+
+  test("when the shared statement breaks, each item is tried alone", async () => {
+    await database.client.execute("INSERT INTO notes (id, text) VALUES ('b', 'older')");
+    const calls: number[] = [];
+    const batch = noteBatch(calls);
+    // "b" collides with a stored row, which fails the one INSERT for all three.
+    const results = await Promise.allSettled(
+      ["a", "b", "c"].map((id) => writer.runBatched(batch, { id, text: `note ${id}` })),
+    );
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(calls).toEqual([3, 1, 1, 1]);
+    expect(await storedIds()).toEqual(["a", "b", "c"]);
+    const kept = await database.client.execute("SELECT text FROM notes WHERE id = 'b'");
+    expect(kept.rows[0]?.text).toBe("older");
+  });
+
+  test("plain jobs in the same turn commit beside a batch", async () => {
+    const calls: number[] = [];
+    const batch = noteBatch(calls);
+    await Promise.all([
+      writer.runBatched(batch, { id: "a", text: "batched" }),
+      writer.run((tx) => tx.run(sql`INSERT INTO notes (id, text) VALUES ('p', 'plain')`)),
+      writer.runBatched(batch, { id: "b", text: "batched" }),
+    ]);
+    expect(calls).toEqual([2]);
+    expect(await storedIds()).toEqual(["a", "b", "p"]);
+  });
+});
