@@ -2,8 +2,9 @@
  * Writing what attempts did: the attempt rows, their deliveries' new states, and the failure
  * clock of their endpoints.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { insertRows, runStatement } from "./bulk-rows.ts";
 import { attempts, type DeliveryRow, deliveries, endpoints } from "./schema.ts";
 
 export type NewAttempt = typeof attempts.$inferInsert;
@@ -53,11 +54,12 @@ export async function recordAttempts(
   records: AttemptRecord[],
   health: HealthPolicy,
 ): Promise<EndpointHealthChange[]> {
-  for (let start = 0; start < records.length; start += 500) {
-    const chunk = records.slice(start, start + 500);
-    await db.insert(attempts).values(chunk.map((record) => record.result.attempt));
-    await updateAttemptedDeliveries(db, chunk);
-  }
+  await insertRows(
+    db,
+    attempts,
+    records.map((record) => record.result.attempt),
+  );
+  await updateAttemptedDeliveries(db, records);
   const endpointIds = [...new Set(records.map((record) => record.endpointId))];
   const rows = await db
     .select({ id: endpoints.id, failingSince: endpoints.failingSince, enabled: endpoints.enabled })
@@ -87,19 +89,32 @@ export async function recordAttempts(
  * in flight stays cancelled, but the attempt it made still counts: the receiver may have got it.
  */
 async function updateAttemptedDeliveries(db: Queryable, records: AttemptRecord[]): Promise<void> {
-  const rows = records.map(({ deliveryId, result: { delivery }, now }) => {
-    return sql`(${deliveryId}, ${delivery.status}, ${delivery.nextAttemptAt}, ${delivery.finishedAt},
-      ${delivery.scheduleStep}, ${delivery.lastStatusCode}, ${delivery.lastError}, ${now})`;
-  });
-  await db.run(sql`
-    UPDATE deliveries SET
+  for (let start = 0; start < records.length; start += 500) {
+    const chunk = records.slice(start, start + 500);
+    const args = chunk.flatMap(({ deliveryId, result: { delivery }, now }) => [
+      deliveryId,
+      delivery.status,
+      delivery.nextAttemptAt,
+      delivery.finishedAt,
+      delivery.scheduleStep,
+      delivery.lastStatusCode,
+      delivery.lastError,
+      now,
+    ]);
+    const rows = Array(chunk.length).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    await runStatement(db, updateAttemptedSql(rows), args);
+  }
+}
+
+function updateAttemptedSql(rows: string): string {
+  return `UPDATE deliveries SET
       status = CASE WHEN status = 'pending' THEN v.column2 ELSE status END,
       next_attempt_at = CASE WHEN status = 'pending' THEN v.column3 ELSE NULL END,
       finished_at = CASE WHEN status = 'pending' THEN v.column4 ELSE finished_at END,
       schedule_step = v.column5, last_status_code = v.column6, last_error = v.column7,
       attempt_count = attempt_count + 1, lease_until = NULL, updated_at = v.column8
-    FROM (VALUES ${sql.join(rows, sql`, `)}) AS v
-    WHERE deliveries.id = v.column1`);
+    FROM (VALUES ${rows}) AS v
+    WHERE deliveries.id = v.column1`;
 }
 
 interface EndpointHealthState {

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { insertRows } from "./bulk-rows.ts";
 import {
   type AttemptRow,
   attempts,
@@ -16,10 +17,7 @@ import {
 export type NewDelivery = typeof deliveries.$inferInsert;
 
 export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Promise<void> {
-  // SQLite caps bound parameters per statement; 13 columns x 500 rows stays under it.
-  for (let start = 0; start < rows.length; start += 500) {
-    await db.insert(deliveries).values(rows.slice(start, start + 500));
-  }
+  await insertRows(db, deliveries, rows);
 }
 
 export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | undefined> {

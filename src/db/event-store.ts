@@ -1,6 +1,7 @@
 /** Queries on events. */
 import { and, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { insertRows } from "./bulk-rows.ts";
 import { type EventRow, events } from "./schema.ts";
 
 export type NewEvent = typeof events.$inferInsert;
@@ -9,11 +10,9 @@ export async function insertEvent(db: Queryable, event: NewEvent): Promise<void>
   await db.insert(events).values(event);
 }
 
-/** Many events in one statement per 500 (10 columns each, under SQLite's parameter cap). */
+/** Many events in one statement (bulk-rows.ts). */
 export async function insertEvents(db: Queryable, rows: NewEvent[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += 500) {
-    await db.insert(events).values(rows.slice(start, start + 500));
-  }
+  await insertRows(db, events, rows);
 }
 
 /** Events with any of these idempotency keys or ids, for a batch of publishes. */

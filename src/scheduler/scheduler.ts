@@ -73,6 +73,8 @@ export class Scheduler implements DeliveryHandoff {
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
   #backlog = true;
   #wakeEpoch = 0;
+  /** Slots a claim under way may fill. */
+  #claiming = 0;
   #reconcileLeases = false;
   #nextKnownDueAt = Number.POSITIVE_INFINITY;
   #wakeSleeper: (() => void) | undefined;
@@ -109,7 +111,9 @@ export class Scheduler implements DeliveryHandoff {
    * to claims, which take their tokens; so are blocked and full ones.
    */
   budget(): HandoffBudget {
-    let free = this.#stopping ? 0 : this.#options.concurrency - this.#inFlight.size;
+    let free = this.#stopping
+      ? 0
+      : this.#options.concurrency - this.#inFlight.size - this.#claiming;
     const blocked = new Set(this.#saturatedEndpoints());
     const taken = new Map<string, number>();
     const limit = this.#options.endpointConcurrency;
@@ -218,14 +222,20 @@ export class Scheduler implements DeliveryHandoff {
   async #claimAndDispatch(free: number): Promise<boolean> {
     const epoch = this.#wakeEpoch;
     const now = Date.now();
-    const claimed = await this.#writer.run((tx) =>
-      claimDueDeliveries(tx, {
-        now,
-        leaseUntil: now + this.#options.attemptTimeoutMs + leaseMarginMs,
-        limit: free,
-        skipEndpointIds: this.#saturatedEndpoints(),
-      }),
-    );
+    // Publishes committed alongside this claim must not count the same slots as free.
+    this.#claiming = free;
+    const claimed = await this.#writer
+      .run((tx) =>
+        claimDueDeliveries(tx, {
+          now,
+          leaseUntil: now + this.#options.attemptTimeoutMs + leaseMarginMs,
+          limit: free,
+          skipEndpointIds: this.#saturatedEndpoints(),
+        }),
+      )
+      .finally(() => {
+        this.#claiming = 0;
+      });
     const overflow: string[] = [];
     for (const delivery of claimed) {
       if (this.#admit(delivery, now)) this.#dispatch(delivery);
