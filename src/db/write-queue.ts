@@ -39,18 +39,30 @@ interface Settled {
   value: unknown;
 }
 
+export interface WriteQueueOptions {
+  /** Makes committed transactions durable (see openWriteConnection); none: COMMIT does. */
+  flush?: (() => Promise<void>) | undefined;
+  maxBatch?: number;
+}
+
 export class WriteQueue {
   readonly #orm: Orm;
   readonly #maxBatch: number;
+  readonly #flush: (() => Promise<void>) | undefined;
   #waiting: Job[] = [];
   #draining: Promise<void> | undefined;
+  /** Committed batches whose flush has not finished: their callers are still waiting. */
+  readonly #flushing = new Set<Promise<void>>();
+  #flushWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  #flushRunning = false;
 
   /** Told about every failed commit, e.g. so the disk guard can notice a full disk. */
   onCommitFailure: (error: unknown) => void = () => {};
 
-  constructor(orm: Orm, maxBatch = 256) {
+  constructor(orm: Orm, options: WriteQueueOptions = {}) {
     this.#orm = orm;
-    this.#maxBatch = maxBatch;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#flush = options.flush;
   }
 
   /** Runs `work` in a write transaction; resolves only after that transaction committed. */
@@ -72,7 +84,10 @@ export class WriteQueue {
 
   /** Resolves when every job queued so far has settled. */
   async idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    while (this.#draining || this.#flushing.size > 0) {
+      await this.#draining;
+      await Promise.all(this.#flushing);
+    }
   }
 
   async #drain(): Promise<void> {
@@ -100,17 +115,70 @@ export class WriteQueue {
         { behavior: "immediate" },
       );
     } catch (error) {
-      this.onCommitFailure(error);
-      const unavailable = new HookrelayError("ERR_UNAVAILABLE", "write transaction failed", {
-        cause: error,
-      });
-      for (const job of batch) job.reject(unavailable);
+      this.#fail(batch, error);
       return;
     }
-    for (const { job, ok, value } of settled) {
-      if (ok) job.resolve(value);
-      else job.reject(value);
+    const done = settled;
+    if (!this.#flush) {
+      settle(done);
+      return;
     }
+    // The next batch starts while this one syncs; its callers hear back only after that.
+    const flushed = this.#requestFlush().then(
+      () => settle(done),
+      (error: unknown) => this.#fail(batch, error),
+    );
+    this.#flushing.add(flushed);
+    void flushed.finally(() => this.#flushing.delete(flushed));
+  }
+
+  /**
+   * One flush at a time; batches that commit while it runs share the next one, which starts
+   * as soon as it ends. A flush covers every commit made before it began.
+   */
+  #requestFlush(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#flushWaiters.push({ resolve, reject });
+      if (!this.#flushRunning) void this.#runFlushes();
+    });
+  }
+
+  async #runFlushes(): Promise<void> {
+    const flush = this.#flush as () => Promise<void>;
+    this.#flushRunning = true;
+    try {
+      while (this.#flushWaiters.length > 0) {
+        const waiters = this.#flushWaiters.splice(0);
+        try {
+          await flush();
+          for (const waiter of waiters) waiter.resolve();
+        } catch (error) {
+          for (const waiter of waiters) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.#flushRunning = false;
+    }
+  }
+
+  /**
+   * Nothing in the batch may be reported written. After a failed flush the rows may still
+   * be in the file (committed, not known durable): a caller that retries gets the replay
+   * its idempotency key or event id already gives it.
+   */
+  #fail(batch: Job[], error: unknown): void {
+    this.onCommitFailure(error);
+    const unavailable = new HookrelayError("ERR_UNAVAILABLE", "write transaction failed", {
+      cause: error,
+    });
+    for (const job of batch) job.reject(unavailable);
+  }
+}
+
+function settle(settled: Settled[]): void {
+  for (const { job, ok, value } of settled) {
+    if (ok) job.resolve(value);
+    else job.reject(value);
   }
 }
 

@@ -5,7 +5,7 @@
 import { createApiApp } from "../api/app.ts";
 import type { Config } from "../config/config.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { openDatabase } from "../db/client.ts";
+import { openDatabase, openWriteConnection } from "../db/client.ts";
 import { releaseAllLeases } from "../db/claim-store.ts";
 import { applyMigrations, isFullyMigrated } from "../db/migrate.ts";
 import { resealSecrets } from "../db/reseal-secrets.ts";
@@ -41,7 +41,8 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   const database = await openDatabase(config.databaseUrl);
   const applied = await applyMigrations(database.client);
   if (applied.length > 0) log.info({ migrations: applied }, "applied migrations");
-  const writer = new WriteQueue(database.orm);
+  const writeConnection = await openWriteConnection(database);
+  const writer = new WriteQueue(writeConnection.orm, { flush: writeConnection.flush });
   const disk = new DiskGuard({
     dataDir: config.dataDir,
     minFreeBytes: config.minFreeDiskBytes,
@@ -132,6 +133,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       await writer.idle();
       plugins.close();
       disk.stop();
+      writeConnection.close();
       database.close();
       lock.release();
     },

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { type Database, openDatabase } from "../../src/db/client.ts";
+import { type Database, openDatabase, openWriteConnection } from "../../src/db/client.ts";
 import { type BatchKind, WriteQueue } from "../../src/db/write-queue.ts";
 
 let dir: string;
@@ -104,5 +104,56 @@ describe("batched writes", () => {
     ]);
     expect(calls).toEqual([2]);
     expect(await storedIds()).toEqual(["a", "b", "p"]);
+  });
+});
+
+describe("flushing before answering", () => {
+  test("a job resolves only after the flush that follows its commit", async () => {
+    let release: () => void = () => {};
+    const flushes: string[] = [];
+    const flushing = new WriteQueue(database.orm, {
+      flush: () => {
+        flushes.push("started");
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    let resolved = false;
+    const job = flushing
+      .run((tx) => tx.run(sql`INSERT INTO notes (id, text) VALUES ('f', 'flushed')`))
+      .then(() => {
+        resolved = true;
+      });
+    while (flushes.length === 0) await Bun.sleep(1);
+    // Committed (another connection sees it) but not yet flushed: the caller still waits.
+    expect(await storedIds()).toEqual(["f"]);
+    await Bun.sleep(20);
+    expect(resolved).toBe(false);
+    release();
+    await job;
+    expect(resolved).toBe(true);
+  });
+
+  test("a failed flush fails the batch as unavailable", async () => {
+    const failing = new WriteQueue(database.orm, {
+      flush: () => Promise.reject(new Error("EIO: fdatasync failed")),
+    });
+    const job = failing.run((tx) => tx.run(sql`INSERT INTO notes (id, text) VALUES ('x', 'x')`));
+    await expect(job).rejects.toMatchObject({ code: "ERR_UNAVAILABLE" });
+  });
+
+  test("the write connection commits with synchronous NORMAL and flushes its WAL", async () => {
+    const connection = await openWriteConnection(database);
+    try {
+      const [row] = await connection.orm.all<{ synchronous: number }>(sql`PRAGMA synchronous`);
+      expect(row?.synchronous).toBe(1);
+      const durable = new WriteQueue(connection.orm, { flush: connection.flush });
+      await durable.run((tx) => tx.run(sql`INSERT INTO notes (id, text) VALUES ('w', 'wal')`));
+      expect(await storedIds()).toEqual(["w"]);
+      expect(connection.flush).toBeDefined();
+    } finally {
+      connection.close();
+    }
   });
 });
