@@ -3,6 +3,7 @@ import type { Config } from "../config/config.ts";
 import type { Orm } from "../db/client.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import type { EventPublisher } from "../intake/publish-event.ts";
+import type { InboundReceiver } from "../intake/receive-inbound.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 
@@ -12,6 +13,8 @@ export interface ApiDeps {
   writer: WriteQueue;
   /** Writes published events, in batches, and hands their deliveries to the scheduler. */
   publisher: EventPublisher;
+  /** Writes verified inbound requests, in batches, like the publisher. */
+  inbound: InboundReceiver;
   plugins: PluginRegistry;
   /** Refuses new events while the disk is nearly full. */
   disk: { assertWritable(): void };

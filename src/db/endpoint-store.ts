@@ -29,7 +29,7 @@ export async function insertEndpoint(db: Queryable, endpoint: NewEndpoint): Prom
     .insert(endpoints)
     .values(await sealSecrets(endpoint))
     .returning();
-  return openSecrets(row as EndpointRow);
+  return openEndpointSecrets(row as EndpointRow);
 }
 
 export async function findEndpoint(db: Queryable, id: string): Promise<EndpointRow | undefined> {
@@ -37,7 +37,7 @@ export async function findEndpoint(db: Queryable, id: string): Promise<EndpointR
     .select()
     .from(endpoints)
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)));
-  return row && openSecrets(row);
+  return row && openEndpointSecrets(row);
 }
 
 export async function listEndpoints(
@@ -52,7 +52,7 @@ export async function listEndpoints(
     .where(afterId ? and(live, gt(endpoints.id, afterId)) : live)
     .orderBy(asc(endpoints.id))
     .limit(limit);
-  return Promise.all(rows.map(openSecrets));
+  return Promise.all(rows.map(openEndpointSecrets));
 }
 
 /**
@@ -66,7 +66,7 @@ export async function listRoutableEndpoints(db: Queryable): Promise<EndpointRow[
     .where(
       and(eq(endpoints.enabled, true), isNull(endpoints.deletedAt), isNull(endpoints.sourceId)),
     );
-  return Promise.all(rows.map(openSecrets));
+  return Promise.all(rows.map(openEndpointSecrets));
 }
 
 export async function updateEndpoint(
@@ -80,7 +80,7 @@ export async function updateEndpoint(
     .set({ ...(await sealSecrets(changes)), updatedAt: now })
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
     .returning();
-  return row && openSecrets(row);
+  return row && openEndpointSecrets(row);
 }
 
 /** Marks the endpoint deleted and cancels what it still had pending. */
@@ -108,7 +108,8 @@ async function sealSecrets<T extends { secret?: string; previousSecret?: string 
   return sealed;
 }
 
-async function openSecrets(row: EndpointRow): Promise<EndpointRow> {
+/** The endpoint row with its secrets opened (they are sealed in the table). */
+export async function openEndpointSecrets(row: EndpointRow): Promise<EndpointRow> {
   return {
     ...row,
     secret: await openSecret(row.secret),

@@ -73,23 +73,22 @@ export interface EventCursor {
   id: string;
 }
 
-/** An event of `sourceId` with this provider delivery id received since `since`, if any. */
-export async function findRecentDuplicate(
+/** Events of `sourceId` with any of these provider delivery ids received since `since`. */
+export async function findRecentDuplicates(
   db: Queryable,
   sourceId: string,
-  dedupeKey: string,
+  dedupeKeys: string[],
   since: number,
-): Promise<EventRow | undefined> {
-  const [row] = await db
+): Promise<EventRow[]> {
+  if (dedupeKeys.length === 0) return [];
+  return db
     .select()
     .from(events)
     .where(
       and(
         eq(events.sourceId, sourceId),
-        eq(events.dedupeKey, dedupeKey),
+        inArray(events.dedupeKey, dedupeKeys),
         gte(events.createdAt, since),
       ),
-    )
-    .limit(1);
-  return row;
+    );
 }

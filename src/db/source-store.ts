@@ -1,6 +1,7 @@
 /** Queries on inbound sources. Deleted sources stay as rows (events point at them). */
 import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { openEndpointSecrets } from "./endpoint-store.ts";
 import {
   type EndpointRow,
   endpoints,
@@ -92,14 +93,16 @@ export async function findEndpointsByIds(db: Queryable, ids: string[]): Promise<
 export async function listEnabledEndpointsAmong(
   db: Queryable,
   ids: string[],
-): Promise<Pick<EndpointRow, "id" | "eventTypes">[]> {
+): Promise<EndpointRow[]> {
   if (ids.length === 0) return [];
-  return db
-    .select({ id: endpoints.id, eventTypes: endpoints.eventTypes })
+  const rows = await db
+    .select()
     .from(endpoints)
     .where(
       and(inArray(endpoints.id, ids), eq(endpoints.enabled, true), isNull(endpoints.deletedAt)),
     );
+  // Whole rows with opened secrets: an inbound event's deliveries may be handed off ready.
+  return Promise.all(rows.map(openEndpointSecrets));
 }
 
 async function sealSourceSecrets(secrets: SourceSecret[]): Promise<SourceSecret[]> {

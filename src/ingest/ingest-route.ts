@@ -8,7 +8,6 @@ import type { ApiDeps } from "../api/deps.ts";
 import { findSourceByName } from "../db/source-store.ts";
 import type { SourceRow } from "../db/schema.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { receiveInbound } from "../intake/receive-inbound.ts";
 import { relayMetrics } from "../observability/metrics.ts";
 import { selectForwardHeaders } from "./forward-headers.ts";
 import { readRawBody } from "./raw-body.ts";
@@ -35,7 +34,7 @@ export function ingestRoute(deps: ApiDeps) {
         options: source.verifier.options,
         now,
       });
-      const result = await receiveInbound(deps.writer, {
+      const result = await deps.inbound.receive({
         source,
         eventType: normalizeEventType(facts.eventType ?? typeFromBody(body)),
         dedupeKey: facts.deliveryId,
@@ -44,7 +43,6 @@ export function ingestRoute(deps: ApiDeps) {
         headers: selectForwardHeaders(request.headers, source.forwardHeaders),
       });
       if (!result.duplicate) relayMetrics.countInbound();
-      if (!result.duplicate && result.deliveries.length > 0) deps.wakeScheduler();
       deps.log.debug(
         { sourceId: source.id, eventId: result.event.id, duplicate: result.duplicate },
         "inbound event accepted",

@@ -2,7 +2,9 @@
 import type { Tx } from "../db/client.ts";
 import { insertDeliveries } from "../db/delivery-store.ts";
 import { newId } from "../db/ids.ts";
+import type { ClaimedDelivery } from "../db/claim-store.ts";
 import type { DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
+import { type HandoffBudget, handedOffDelivery } from "../scheduler/handoff.ts";
 import { matchesEventType } from "./event-type-filter.ts";
 
 type Target = Pick<EndpointRow, "id" | "eventTypes">;
@@ -44,4 +46,24 @@ export function planDeliveries<T extends Target>(
         finishedAt: null,
       },
     }));
+}
+
+/**
+ * Plans the event's deliveries for the caller to write, leasing those the budget has a slot
+ * for: those are also returned ready to send, for the scheduler to start after the commit.
+ */
+export function planHandoff(
+  event: EventRow,
+  targets: EndpointRow[],
+  now: number,
+  budget: HandoffBudget,
+): { deliveries: DeliveryRow[]; handedOff: ClaimedDelivery[] } {
+  const handedOff: ClaimedDelivery[] = [];
+  const deliveries = planDeliveries(event, targets, now).map(({ endpoint, delivery }) => {
+    if (!budget.take(endpoint)) return delivery;
+    const leased = { ...delivery, leaseUntil: budget.leaseUntil };
+    handedOff.push(handedOffDelivery(event, endpoint, leased));
+    return leased;
+  });
+  return { deliveries, handedOff };
 }

@@ -15,9 +15,9 @@ import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { relayMetrics } from "../observability/metrics.ts";
-import { type DeliveryHandoff, handedOffDelivery } from "../scheduler/handoff.ts";
+import type { DeliveryHandoff } from "../scheduler/handoff.ts";
 import type { ClaimedDelivery } from "../db/claim-store.ts";
-import { planDeliveries } from "./fan-out.ts";
+import { planHandoff } from "./fan-out.ts";
 
 export interface PublishRequest {
   type: string;
@@ -86,13 +86,7 @@ export class EventPublisher {
         continue;
       }
       const event = newEvent(request, requestHash, now);
-      const handedOff: ClaimedDelivery[] = [];
-      const deliveries = planDeliveries(event, endpoints, now).map(({ endpoint, delivery }) => {
-        if (!budget.take(endpoint)) return delivery;
-        const leased = { ...delivery, leaseUntil: budget.leaseUntil };
-        handedOff.push(handedOffDelivery(event, endpoint, leased));
-        return leased;
-      });
+      const { deliveries, handedOff } = planHandoff(event, endpoints, now, budget);
       earlier.add(request, event);
       written.set(event.id, deliveries);
       newEvents.push(event);

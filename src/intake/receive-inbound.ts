@@ -2,15 +2,19 @@
  * Storing a verified inbound request: the event (raw bytes, content type, forwarded headers)
  * and one delivery per enabled destination, in one transaction, unless the provider's
  * delivery id was already seen within the source's dedupe window. Only after this commits
- * does the ingest route answer.
+ * does the ingest route answer. Requests that arrive together are written together, and
+ * their deliveries handed to the scheduler where it has room, as for published events.
  */
-import { listDeliveriesForEvent } from "../db/delivery-store.ts";
-import { findRecentDuplicate, insertEvent } from "../db/event-store.ts";
+import type { ClaimedDelivery } from "../db/claim-store.ts";
+import type { Tx } from "../db/client.ts";
+import { insertDeliveries, listDeliveriesForEvent } from "../db/delivery-store.ts";
+import { findRecentDuplicates, insertEvents } from "../db/event-store.ts";
 import { newId } from "../db/ids.ts";
-import type { DeliveryRow, EventRow, SourceRow } from "../db/schema.ts";
+import type { DeliveryRow, EndpointRow, EventRow, SourceRow } from "../db/schema.ts";
 import { listEnabledEndpointsAmong } from "../db/source-store.ts";
-import type { WriteQueue } from "../db/write-queue.ts";
-import { createDeliveries } from "./fan-out.ts";
+import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
+import type { DeliveryHandoff } from "../scheduler/handoff.ts";
+import { planHandoff } from "./fan-out.ts";
 
 export interface InboundRequest {
   source: SourceRow;
@@ -27,36 +31,108 @@ export interface InboundResult {
   duplicate: boolean;
 }
 
-export async function receiveInbound(
-  writer: WriteQueue,
-  request: InboundRequest,
-  now = Date.now(),
-): Promise<InboundResult> {
-  const { source } = request;
-  return writer.run(async (tx) => {
-    if (request.dedupeKey !== undefined) {
-      const since = now - source.dedupeWindowMs;
-      const earlier = await findRecentDuplicate(tx, source.id, request.dedupeKey, since);
+interface PendingInbound {
+  request: InboundRequest;
+  now: number;
+}
+
+interface WrittenInbound extends InboundResult {
+  handedOff: ClaimedDelivery[];
+}
+
+export class InboundReceiver {
+  readonly #writer: WriteQueue;
+  readonly #handoff: DeliveryHandoff;
+  readonly #batch: BatchKind<PendingInbound, WrittenInbound>;
+
+  constructor(writer: WriteQueue, handoff: DeliveryHandoff) {
+    this.#writer = writer;
+    this.#handoff = handoff;
+    this.#batch = { name: "inbound events", run: (tx, items) => this.#write(tx, items) };
+  }
+
+  async receive(request: InboundRequest, now = Date.now()): Promise<InboundResult> {
+    const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, { request, now });
+    if (handedOff.length > 0) this.#handoff.adopt(handedOff);
+    if (!result.duplicate && result.deliveries.length > handedOff.length) this.#handoff.wake();
+    return result;
+  }
+
+  async #write(tx: Tx, items: PendingInbound[]): Promise<ItemOutcome<WrittenInbound>[]> {
+    const sources = await readSources(tx, items);
+    const budget = this.#handoff.budget();
+    const written = new Map<string, DeliveryRow[]>();
+    const newEvents: EventRow[] = [];
+    const newDeliveries: DeliveryRow[] = [];
+    const outcomes: ItemOutcome<WrittenInbound>[] = [];
+    for (const { request, now } of items) {
+      const source = sources.get(request.source.id) as SourceBatch;
+      const earlier = source.duplicateOf(request.dedupeKey, now - request.source.dedupeWindowMs);
       if (earlier) {
-        const deliveries = await listDeliveriesForEvent(tx, earlier.id);
-        return { event: earlier, deliveries, duplicate: true };
+        const deliveries =
+          written.get(earlier.id) ?? (await listDeliveriesForEvent(tx, earlier.id));
+        const value = { event: earlier, deliveries, duplicate: true, handedOff: [] };
+        outcomes.push({ ok: true, value });
+        continue;
       }
+      const event: EventRow = {
+        id: newId("evt"),
+        type: request.eventType,
+        contentType: request.contentType,
+        body: Buffer.from(request.body),
+        idempotencyKey: null,
+        sourceId: request.source.id,
+        dedupeKey: request.dedupeKey ?? null,
+        headers: request.headers,
+        requestHash: "",
+        createdAt: now,
+      };
+      const { deliveries, handedOff } = planHandoff(event, source.destinations, now, budget);
+      source.remember(event);
+      written.set(event.id, deliveries);
+      newEvents.push(event);
+      newDeliveries.push(...deliveries);
+      outcomes.push({ ok: true, value: { event, deliveries, duplicate: false, handedOff } });
     }
-    const event: EventRow = {
-      id: newId("evt"),
-      type: request.eventType,
-      contentType: request.contentType,
-      body: Buffer.from(request.body),
-      idempotencyKey: null,
-      sourceId: source.id,
-      dedupeKey: request.dedupeKey ?? null,
-      headers: request.headers,
-      requestHash: "",
-      createdAt: now,
+    await insertEvents(tx, newEvents);
+    await insertDeliveries(tx, newDeliveries);
+    return outcomes;
+  }
+}
+
+interface SourceBatch {
+  destinations: EndpointRow[];
+  duplicateOf(dedupeKey: string | undefined, since: number): EventRow | undefined;
+  remember(event: EventRow): void;
+}
+
+/** Per source in the batch: its destinations, and the events its dedupe keys were seen on. */
+async function readSources(tx: Tx, items: PendingInbound[]): Promise<Map<string, SourceBatch>> {
+  const bySource = new Map<string, PendingInbound[]>();
+  for (const item of items) {
+    const group = bySource.get(item.request.source.id) ?? [];
+    group.push(item);
+    bySource.set(item.request.source.id, group);
+  }
+  const sources = new Map<string, SourceBatch>();
+  for (const [sourceId, group] of bySource) {
+    const { source } = (group[0] as PendingInbound).request;
+    const keys = [...new Set(group.flatMap(({ request }) => request.dedupeKey ?? []))];
+    const oldest = Math.min(...group.map(({ now }) => now)) - source.dedupeWindowMs;
+    const seen = new Map<string, EventRow[]>();
+    const remember = (event: EventRow) => {
+      if (event.dedupeKey === null) return;
+      seen.set(event.dedupeKey, [...(seen.get(event.dedupeKey) ?? []), event]);
     };
-    await insertEvent(tx, event);
-    const targets = await listEnabledEndpointsAmong(tx, source.destinations);
-    const deliveries = await createDeliveries(tx, event, targets, now);
-    return { event, deliveries, duplicate: false };
-  });
+    for (const event of await findRecentDuplicates(tx, sourceId, keys, oldest)) remember(event);
+    sources.set(sourceId, {
+      destinations: await listEnabledEndpointsAmong(tx, source.destinations),
+      duplicateOf: (dedupeKey, since) =>
+        dedupeKey === undefined
+          ? undefined
+          : seen.get(dedupeKey)?.find((event) => event.createdAt >= since),
+      remember,
+    });
+  }
+  return sources;
 }

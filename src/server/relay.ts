@@ -16,6 +16,7 @@ import { startPluginHost } from "../plugins/plugin-host.ts";
 import { DiskGuard } from "../intake/disk-guard.ts";
 import { configureOperationalEndpoint } from "../intake/operational-events.ts";
 import { EventPublisher } from "../intake/publish-event.ts";
+import { InboundReceiver } from "../intake/receive-inbound.ts";
 import { Scheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import { syncDeclaredEndpoints } from "../config/apply-declared-endpoints.ts";
@@ -92,6 +93,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     orm: database.orm,
     writer,
     publisher: new EventPublisher(writer, scheduler),
+    inbound: new InboundReceiver(writer, scheduler),
     plugins: plugins.registry,
     disk,
     log,

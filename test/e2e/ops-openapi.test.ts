@@ -11,6 +11,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
 import { EventPublisher } from "../../src/intake/publish-event.ts";
+import { InboundReceiver } from "../../src/intake/receive-inbound.ts";
 import { claimOnly } from "../../src/scheduler/handoff.ts";
 import { WriteQueue } from "../../src/db/write-queue.ts";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -38,6 +39,7 @@ beforeAll(async () => {
     orm: database.orm,
     writer,
     publisher: new EventPublisher(writer, claimOnly),
+    inbound: new InboundReceiver(writer, claimOnly),
     plugins: plugins.registry,
     disk: { assertWritable() {} },
     log,
