@@ -34,6 +34,10 @@ WatchdogSec=60s
 ExecStart=${options.binary} serve --config ${options.configPath}
 ExecReload=/bin/kill -HUP $MAINPID
 EnvironmentFile=-${options.environmentFile}
+# JavaScriptCore sizes its heap by the machine's RAM; on a large host the relay then grows to
+# about 200 MB under load before collecting. Sized as for 512 MiB it peaks near 150 MB at
+# the same throughput (docs/performance.md). Raise it for very large inbound bodies.
+Environment=BUN_JSC_forceRAMSize=536870912
 Restart=on-failure
 RestartSec=2s
 TimeoutStartSec=120s

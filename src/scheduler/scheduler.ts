@@ -5,8 +5,6 @@
  * find. A global limit and a per-endpoint limit keep one slow receiver from taking every slot.
  */
 import type { Orm } from "../db/client.ts";
-import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { markDeliverySkipped } from "../db/attempt-store.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -14,23 +12,14 @@ import {
   releaseLeases,
   releaseLeasesExcept,
 } from "../db/claim-store.ts";
-import { newId } from "../db/ids.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import type { DestinationPolicy } from "../delivery/destination-guard.ts";
-import { prepareRequest } from "../delivery/prepare-request.ts";
-import { type AttemptResponse, sendAttempt } from "../delivery/send-attempt.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import type { Logger } from "../observability/logger.ts";
-import { relayMetrics } from "../observability/metrics.ts";
-import { logAttemptOutcome } from "./attempt-log.ts";
-import { buildAttemptResult } from "./attempt-result.ts";
+import { AttemptRunner } from "./attempt-runner.ts";
 import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
-import {
-  attemptOutcomeBatch,
-  type FinishedAttempt,
-  type RecordedAttempt,
-} from "./outcome-batch.ts";
 import type { DeliveryHandoff, HandoffBudget } from "./handoff.ts";
+import { ReadyQueue, type WaitingVerdict } from "./ready-queue.ts";
 import type { RetryPolicy } from "./retry-delay.ts";
 
 export interface SchedulerOptions {
@@ -64,11 +53,11 @@ export class Scheduler implements DeliveryHandoff {
   readonly #writer: WriteQueue;
   readonly #log: Logger;
   readonly #options: SchedulerOptions;
-  readonly #plugins: PluginRegistry;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #perEndpoint = new Map<string, number>();
   readonly #gate: EndpointGate;
-  readonly #outcomes = attemptOutcomeBatch(() => this.#options);
+  readonly #ready = new ReadyQueue();
+  readonly #runner: AttemptRunner;
   #stopping = false;
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
   #backlog = true;
@@ -88,11 +77,15 @@ export class Scheduler implements DeliveryHandoff {
     options: SchedulerOptions,
   ) {
     this.#orm = orm;
-    this.#plugins = plugins;
     this.#writer = writer;
     this.#log = log;
     this.#options = options;
     this.#gate = new EndpointGate(options.gate);
+    this.#runner = new AttemptRunner(writer, plugins, log, options, this.#gate, {
+      wake: () => this.wake(),
+      noteDue: (at) => this.#noteDue(at),
+      stopping: () => this.#stopping,
+    });
   }
 
   start(): void {
@@ -107,39 +100,62 @@ export class Scheduler implements DeliveryHandoff {
   }
 
   /**
-   * Free slots for deliveries a publish is writing now. Endpoints with a rate limit are left
-   * to claims, which take their tokens; so are blocked and full ones.
+   * Room for deliveries a publish is writing now: the free slots, and as many again waiting in
+   * memory for one. Endpoints with a rate limit are left to claims, which take their tokens;
+   * so are endpoints whose breaker is open.
    */
   budget(): HandoffBudget {
-    let free = this.#stopping
+    const { concurrency, endpointConcurrency, attemptTimeoutMs } = this.#options;
+    let room = this.#stopping
       ? 0
-      : this.#options.concurrency - this.#inFlight.size - this.#claiming;
-    const blocked = new Set(this.#saturatedEndpoints());
+      : 2 * concurrency - this.#inFlight.size - this.#claiming - this.#ready.size;
+    const blocked = new Set(this.#gate.blocked(Date.now()));
     const taken = new Map<string, number>();
-    const limit = this.#options.endpointConcurrency;
     return {
-      leaseUntil: Date.now() + this.#options.attemptTimeoutMs + leaseMarginMs,
+      // A waiting delivery waits at most one attempt of its endpoint, then runs one.
+      leaseUntil: Date.now() + 2 * attemptTimeoutMs + leaseMarginMs,
       take: (endpoint) => {
-        if (free <= 0 || endpoint.rateLimitPerSecond !== null || blocked.has(endpoint.id)) {
+        if (room <= 0 || endpoint.rateLimitPerSecond !== null || blocked.has(endpoint.id)) {
           return false;
         }
-        const load = taken.get(endpoint.id) ?? this.#endpointLoad(endpoint.id);
-        if (load >= limit) return false;
+        const load =
+          taken.get(endpoint.id) ??
+          this.#endpointLoad(endpoint.id) + this.#ready.countFor(endpoint.id);
+        if (load >= 2 * endpointConcurrency) return false;
         taken.set(endpoint.id, load + 1);
-        free -= 1;
+        room -= 1;
         return true;
       },
     };
   }
 
-  /** Starts handed-off deliveries; any that no longer fit get their lease back. */
+  /** Starts handed-off deliveries or lets them wait; any that may not run get their lease back. */
   adopt(deliveries: ClaimedDelivery[]): void {
     const now = Date.now();
-    const ids: string[] = [];
+    const givenBack: string[] = [];
     for (const delivery of deliveries) {
-      if (this.#admit(delivery, now)) this.#dispatch(delivery);
-      else ids.push(delivery.id);
+      const verdict = this.#verdict(delivery, now);
+      if (verdict === "start") this.#dispatch(delivery);
+      else if (verdict === "wait") this.#ready.push(delivery);
+      else givenBack.push(delivery.id);
     }
+    this.#giveBack(givenBack);
+  }
+
+  /** A slot freed up: the longest-waiting handed-off deliveries that fit go first. */
+  #startWaiting(): void {
+    if (this.#ready.size === 0) return;
+    const now = Date.now();
+    const givenBack = this.#ready.sweep((delivery) => {
+      const verdict = this.#verdict(delivery, now);
+      if (verdict === "start") this.#dispatch(delivery);
+      return verdict;
+    });
+    this.#giveBack(givenBack.map((delivery) => delivery.id));
+  }
+
+  /** Frees leases of deliveries this process will not start, so a claim can find them. */
+  #giveBack(ids: string[]): void {
     if (ids.length === 0) return;
     this.#writer
       .run((tx) => releaseLeases(tx, ids))
@@ -169,10 +185,11 @@ export class Scheduler implements DeliveryHandoff {
     });
     await Promise.race([Promise.all(pending), grace]);
     clearTimeout(timer);
+    const waiting = this.#ready.drain().map((delivery) => delivery.id);
     const unfinished = [...this.#inFlight.entries()];
     for (const [, flight] of unfinished) flight.abort.abort();
     await Promise.all(unfinished.map(([, flight]) => flight.done));
-    const ids = unfinished.map(([id]) => id);
+    const ids = [...unfinished.map(([id]) => id), ...waiting];
     if (ids.length > 0) {
       await this.#writer.run((tx) => releaseLeases(tx, ids));
       this.#log.info({ released: ids.length }, "released in-flight deliveries at shutdown");
@@ -197,7 +214,8 @@ export class Scheduler implements DeliveryHandoff {
           this.#reconcileLeases = false;
           if (freed > 0) this.#log.info({ freed }, "freed leases left by failed writes");
         }
-        const free = this.#options.concurrency - this.#inFlight.size;
+        // Handed-off deliveries waiting in memory get freed slots before anything claimed.
+        const free = this.#options.concurrency - this.#inFlight.size - this.#ready.size;
         if (this.#backlog && free > 0) {
           const filled = await this.#claimAndDispatch(free);
           if (filled) continue;
@@ -238,7 +256,7 @@ export class Scheduler implements DeliveryHandoff {
       });
     const overflow: string[] = [];
     for (const delivery of claimed) {
-      if (this.#admit(delivery, now)) this.#dispatch(delivery);
+      if (this.#verdict(delivery, now) === "start") this.#dispatch(delivery);
       else overflow.push(delivery.id);
     }
     if (overflow.length > 0) await this.#writer.run((tx) => releaseLeases(tx, overflow));
@@ -249,14 +267,20 @@ export class Scheduler implements DeliveryHandoff {
   }
 
   /**
-   * Whether a leased delivery may start now: within both concurrency limits and let through
-   * by the endpoint's gate. A claim and a handoff committed in the same transaction may have
-   * counted the same free slot; this is where the second one finds out.
+   * What to do with a leased delivery now: start it when both concurrency limits have room
+   * and the endpoint's gate lets it through, let it wait for a slot, or give its lease back
+   * (shutting down, breaker open). A claim and a handoff committed in the same transaction
+   * may have counted the same free slot; this is where the second one finds out.
    */
-  #admit(delivery: ClaimedDelivery, now: number): boolean {
-    if (this.#stopping || this.#inFlight.size >= this.#options.concurrency) return false;
-    if (this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency) return false;
-    return this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now);
+  #verdict(delivery: ClaimedDelivery, now: number): WaitingVerdict {
+    if (this.#stopping) return "give back";
+    const full =
+      this.#inFlight.size >= this.#options.concurrency ||
+      this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency;
+    if (full) return "wait";
+    return this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now)
+      ? "start"
+      : "give back";
   }
 
   /** Sleeps until new work, a freed slot (when a backlog waits), or the next known due time. */
@@ -311,7 +335,8 @@ export class Scheduler implements DeliveryHandoff {
   #dispatch(delivery: ClaimedDelivery): void {
     const abort = new AbortController();
     this.#perEndpoint.set(delivery.endpointId, this.#endpointLoad(delivery.endpointId) + 1);
-    const done = this.#attempt(delivery, abort.signal)
+    const done = this.#runner
+      .run(delivery, abort.signal)
       .catch((error: unknown) => {
         // The lease stays set, so the delivery is retried once it expires.
         this.#log.error({ err: error, deliveryId: delivery.id }, "recording an attempt failed");
@@ -321,6 +346,7 @@ export class Scheduler implements DeliveryHandoff {
         const load = this.#endpointLoad(delivery.endpointId) - 1;
         if (load > 0) this.#perEndpoint.set(delivery.endpointId, load);
         else this.#perEndpoint.delete(delivery.endpointId);
+        this.#startWaiting();
         // An endpoint that was at its limit was skipped by claims: its work may be waiting.
         if (load + 1 >= this.#options.endpointConcurrency) this.#backlog = true;
         // A freed slot matters only if work is waiting for one.
@@ -328,111 +354,4 @@ export class Scheduler implements DeliveryHandoff {
       });
     this.#inFlight.set(delivery.id, { endpointId: delivery.endpointId, abort, done });
   }
-
-  async #attempt(delivery: ClaimedDelivery, signal: AbortSignal): Promise<void> {
-    const startedAt = Date.now();
-    const prepared = await prepareRequest(delivery, this.#plugins, {
-      userAgent: this.#options.userAgent,
-      now: startedAt,
-    });
-    if (prepared.kind === "skip") {
-      await this.#writer.run((tx) => markDeliverySkipped(tx, delivery.id, Date.now()));
-      this.#log.info({ deliveryId: delivery.id, reason: prepared.reason }, "delivery skipped");
-      relayMetrics.recordSkipped();
-      return;
-    }
-    const response =
-      prepared.kind === "send"
-        ? await sendAttempt({
-            url: delivery.url,
-            policy: this.#options.destinationPolicy,
-            headers: prepared.headers,
-            body: prepared.body,
-            timeoutMs: this.#options.attemptTimeoutMs,
-            responseBodyMaxBytes: this.#options.responseBodyMaxBytes,
-            signal,
-          })
-        : pluginFailure(startedAt, prepared.message, this.#options.responseBodyMaxBytes);
-    // Shutting down: record nothing, the lease is released and the next start sends it.
-    if (response.error === "aborted") return;
-    const now = Date.now();
-    const result = buildAttemptResult(response, {
-      attemptId: newId("att"),
-      deliveryId: delivery.id,
-      attemptNumber: delivery.attemptCount + 1,
-      scheduleStep: delivery.scheduleStep,
-      now,
-      policy: this.#options.retryPolicy,
-      retryClientErrors: this.#options.retryClientErrors,
-    });
-    const { change, emitted } = await this.#recordWithRetry({
-      record: {
-        deliveryId: delivery.id,
-        endpointId: delivery.endpointId,
-        result,
-        countsAsFailure: response.error !== "plugin_error",
-        now,
-      },
-      facts: {
-        deliveryId: delivery.id,
-        eventId: delivery.eventId,
-        endpointId: delivery.endpointId,
-        dead: result.delivery.status === "dead",
-        attempts: delivery.attemptCount + 1,
-        lastStatusCode: result.delivery.lastStatusCode,
-        lastError: result.delivery.lastError,
-      },
-    });
-    if (emitted > 0) this.wake();
-    if (result.delivery.status === "pending" && result.delivery.nextAttemptAt !== null) {
-      this.#noteDue(result.delivery.nextAttemptAt);
-    }
-    logAttemptOutcome(this.#log, delivery, result, change);
-    if (response.error !== "plugin_error") {
-      const change = this.#gate.record(
-        delivery.endpointId,
-        result.delivery.status === "succeeded",
-        now,
-      );
-      if (change) {
-        this.#log.info(
-          { endpointId: delivery.endpointId, cooldownMs: this.#options.gate.breakerCooldownMs },
-          change === "opened" ? "endpoint circuit opened" : "endpoint circuit closed",
-        );
-      }
-    }
-  }
-
-  /**
-   * Writes an attempt's result, retrying while the database refuses writes (a full disk):
-   * the attempt was made, so its outcome must not be dropped, and giving up would leave the
-   * lease to expire before anyone looked at the delivery again. Gives up only at shutdown,
-   * when the lease is the fallback.
-   */
-  async #recordWithRetry(finished: FinishedAttempt): Promise<RecordedAttempt> {
-    const deliveryId = finished.record.deliveryId;
-    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-      try {
-        return await this.#writer.runBatched(this.#outcomes, finished);
-      } catch (error) {
-        const unavailable = error instanceof HookrelayError && error.code === "ERR_UNAVAILABLE";
-        if (!unavailable || this.#stopping) throw error;
-        this.#log.warn({ deliveryId, retryInMs: delayMs }, "recording an attempt failed; retrying");
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-  }
-}
-
-/** A plugin failure recorded like a failed attempt, so it follows the retry schedule. */
-function pluginFailure(startedAt: number, message: string, maxBytes: number): AttemptResponse {
-  return {
-    startedAt,
-    durationMs: Date.now() - startedAt,
-    statusCode: null,
-    error: "plugin_error",
-    retryAfter: null,
-    responseBody: message.slice(0, maxBytes),
-    responseBodyTruncated: message.length > maxBytes,
-  };
 }

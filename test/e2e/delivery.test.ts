@@ -261,6 +261,43 @@ describe("isolation and limits", () => {
     expect(maxInFlight).toBe(1);
   });
 
+  test("holds both limits when a burst is handed over faster than it can be sent", async () => {
+    // 40 events published at once to 2 endpoints: far more than the 4 slots and the room to
+    // wait beside them, so some are started from memory, some wait there, some are claimed.
+    const env = { HOOKRELAY_CONCURRENCY: "4", HOOKRELAY_ENDPOINT_CONCURRENCY: "2" };
+    await using relay = await startRelay({ env });
+    let total = 0;
+    let maxTotal = 0;
+    const perPath = new Map<string, number>();
+    let maxPerPath = 0;
+    using receiver = startReceiver(async ({ path }) => {
+      maxTotal = Math.max(maxTotal, ++total);
+      perPath.set(path, (perPath.get(path) ?? 0) + 1);
+      maxPerPath = Math.max(maxPerPath, perPath.get(path) ?? 0);
+      await Bun.sleep(20);
+      perPath.set(path, (perPath.get(path) ?? 1) - 1);
+      total--;
+      return reply(200);
+    });
+    await createEndpoint(relay, { url: `${receiver.url}/a` });
+    await createEndpoint(relay, { url: `${receiver.url}/b` });
+    const published = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => publish(relay, { type: "burst", payload: { n } })),
+    );
+    await waitForRequests(receiver, 80, "80 deliveries", 20_000);
+    await waitFor("the last answer", () => total === 0);
+    expect(maxPerPath).toBeLessThanOrEqual(2);
+    expect(maxTotal).toBeLessThanOrEqual(4);
+    const sent = receiver.requests.map(
+      (request) => `${request.path} ${request.headers["webhook-id"]}`,
+    );
+    const expected = published.flatMap(({ body }) => [
+      `/hooks/a ${body.id}`,
+      `/hooks/b ${body.id}`,
+    ]);
+    expect(sent.toSorted()).toEqual(expected.toSorted());
+  });
+
   test("keeps the first 16 KiB of a large response body and flags it truncated", async () => {
     await using relay = await startRelay();
     const largeBody = "0123456789abcdef".repeat(6400);

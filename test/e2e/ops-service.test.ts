@@ -57,6 +57,7 @@ describe("hookrelay.service", () => {
       "TimeoutStopSec=30s",
       "ExecReload=/bin/kill -HUP $MAINPID",
       "ExecStart=/usr/local/bin/hookrelay serve --config /etc/hookrelay/hookrelay.toml",
+      "Environment=BUN_JSC_forceRAMSize=536870912",
     ]) {
       expect(unit.split("\n")).toContain(line);
     }
