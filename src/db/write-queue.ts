@@ -23,6 +23,12 @@ export type ItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknow
 export interface BatchKind<I, R> {
   readonly name: string;
   run(tx: Tx, items: I[]): Promise<ItemOutcome<R>[]>;
+  /**
+   * False when a caller may hear back once the transaction commits, before it is synced:
+   * for writes whose loss in a power cut is repaired by sending again (attempt outcomes), so
+   * they neither wait for a sync nor start one. Default true.
+   */
+  readonly durable?: boolean;
 }
 
 interface Job {
@@ -118,15 +124,17 @@ export class WriteQueue {
       this.#fail(batch, error);
       return;
     }
-    const done = settled;
-    if (!this.#flush) {
-      settle(done);
-      return;
-    }
+    const durable = settled.filter(({ job }) => job.kind?.durable !== false);
+    settle(this.#flush ? settled.filter(({ job }) => job.kind?.durable === false) : settled);
+    if (!this.#flush || durable.length === 0) return;
     // The next batch starts while this one syncs; its callers hear back only after that.
     const flushed = this.#requestFlush().then(
-      () => settle(done),
-      (error: unknown) => this.#fail(batch, error),
+      () => settle(durable),
+      (error: unknown) =>
+        this.#fail(
+          durable.map(({ job }) => job),
+          error,
+        ),
     );
     this.#flushing.add(flushed);
     void flushed.finally(() => this.#flushing.delete(flushed));

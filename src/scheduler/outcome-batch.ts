@@ -29,6 +29,9 @@ export function attemptOutcomeBatch(
 ): BatchKind<FinishedAttempt, RecordedAttempt> {
   return {
     name: "attempt outcomes",
+    // An outcome lost in a power cut means the attempt is made again: at-least-once anyway.
+    // Its slot frees at commit, and the next publish's sync covers it.
+    durable: false,
     async run(tx, items) {
       const changes = await recordAttempts(
         tx,

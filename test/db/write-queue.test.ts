@@ -135,6 +135,36 @@ describe("flushing before answering", () => {
     expect(resolved).toBe(true);
   });
 
+  test("a kind that need not be durable hears back at commit, the rest after the flush", async () => {
+    let release: () => void = () => {};
+    let flushes = 0;
+    const flushing = new WriteQueue(database.orm, {
+      flush: () => {
+        flushes++;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const quick: BatchKind<Note, string> = { ...noteBatch([]), durable: false };
+    const settled: string[] = [];
+    const durableJob = flushing
+      .runBatched(noteBatch([]), { id: "d", text: "durable" })
+      .then(() => settled.push("durable"));
+    const quickJob = flushing
+      .runBatched(quick, { id: "q", text: "quick" })
+      .then(() => settled.push("quick"));
+    await quickJob;
+    expect(settled).toEqual(["quick"]);
+    expect(flushes).toBe(1);
+    release();
+    await durableJob;
+    expect(settled).toEqual(["quick", "durable"]);
+    // Alone, a kind that need not be durable starts no flush at all.
+    await flushing.runBatched(quick, { id: "q2", text: "quick" });
+    expect(flushes).toBe(1);
+  });
+
   test("a failed flush fails the batch as unavailable", async () => {
     const failing = new WriteQueue(database.orm, {
       flush: () => Promise.reject(new Error("EIO: fdatasync failed")),
