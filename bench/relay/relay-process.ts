@@ -52,6 +52,9 @@ export const benchRelayEnv: Record<string, string> = {
   HOOKRELAY_ENDPOINT_CONCURRENCY: "64",
   HOOKRELAY_LOG_LEVEL: "warn",
   HOOKRELAY_SHUTDOWN_GRACE: "2s",
+  // As the systemd unit sets it (src/cli/service-unit.ts): JavaScriptCore sizes its heap by
+  // the machine's RAM otherwise, which on this 24 GiB host lets it grow to 200 MB.
+  BUN_JSC_forceRAMSize: "536870912",
   // The sink listens on loopback, which the SSRF guard refuses by default.
   HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
 };
