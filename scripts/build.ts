@@ -40,6 +40,10 @@ const result = await Bun.build({
   entrypoints: [entry, "src/plugins/sandbox-worker.ts"],
   compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
+  // Parsing the bundle was half of a cold start: the executable carries it compiled (about
+  // 150 ms from exec to /readyz instead of 300 ms here, for 7 MB more binary).
+  bytecode: true,
+  format: "esm",
   sourcemap: "linked",
   plugins: [staticLibsqlAddon],
 });
