@@ -3,6 +3,7 @@ import type { Config } from "../config/config.ts";
 import type { Orm } from "../db/client.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import type { EventPublisher } from "../intake/publish-event.ts";
+import type { SourceCache } from "../ingest/source-cache.ts";
 import type { InboundReceiver } from "../intake/receive-inbound.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
@@ -15,6 +16,8 @@ export interface ApiDeps {
   publisher: EventPublisher;
   /** Writes verified inbound requests, in batches, like the publisher. */
   inbound: InboundReceiver;
+  /** Sources by name for the ingest route; every source write forgets it. */
+  sources: SourceCache;
   plugins: PluginRegistry;
   /** Refuses new events while the disk is nearly full. */
   disk: { assertWritable(): void };

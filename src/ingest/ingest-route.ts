@@ -5,7 +5,6 @@
  */
 import { Elysia } from "elysia";
 import type { ApiDeps } from "../api/deps.ts";
-import { findSourceByName } from "../db/source-store.ts";
 import type { SourceRow } from "../db/schema.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { relayMetrics } from "../observability/metrics.ts";
@@ -17,7 +16,7 @@ export function ingestRoute(deps: ApiDeps) {
     "/in/:name",
     async ({ params, request }) => {
       deps.disk.assertWritable();
-      const source = await findSourceByName(deps.orm, params.name);
+      const source = await deps.sources.find(params.name);
       if (!source) {
         throw new HookrelayError("ERR_NOT_FOUND", "no such source", {
           detail: `No source named ${JSON.stringify(params.name)}`,

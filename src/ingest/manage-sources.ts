@@ -37,7 +37,7 @@ export async function createSource(deps: ApiDeps, input: CreateSourceInput): Pro
   checkSourceInput(deps, input, true);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
-  return deps.writer.run(async (tx) => {
+  const written = deps.writer.run(async (tx) => {
     await assertNameFree(tx, input.name, undefined);
     const id = newId("src");
     const destinations = await resolveDestinations(tx, id, input.destinations ?? [], inline, now);
@@ -55,6 +55,7 @@ export async function createSource(deps: ApiDeps, input: CreateSourceInput): Pro
       updatedAt: now,
     });
   });
+  return forgetOnSettle(deps, written);
 }
 
 export async function changeSource(
@@ -65,7 +66,7 @@ export async function changeSource(
   checkSourceInput(deps, input, false);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
-  return deps.writer.run(async (tx) => {
+  const written = deps.writer.run(async (tx) => {
     const current = await findSource(tx, id);
     if (!current) throw notFound("source", id);
     if (input.name !== undefined) await assertNameFree(tx, input.name, id);
@@ -95,11 +96,12 @@ export async function changeSource(
     if (!row) throw notFound("source", id);
     return row;
   });
+  return forgetOnSettle(deps, written);
 }
 
 /** Deletes the source and the inline destinations it owns (their pending deliveries end). */
 export async function removeSource(deps: ApiDeps, id: string): Promise<void> {
-  await deps.writer.run(async (tx) => {
+  const written = deps.writer.run(async (tx) => {
     const current = await findSource(tx, id);
     if (!current) throw notFound("source", id);
     const now = Date.now();
@@ -108,6 +110,7 @@ export async function removeSource(deps: ApiDeps, id: string): Promise<void> {
       if (endpoint.sourceId === id) await deleteEndpoint(tx, endpoint.id, now);
     }
   });
+  await forgetOnSettle(deps, written);
 }
 
 /** `creating`: a new source must bring secrets; a change may keep the ones it has. */
@@ -244,4 +247,9 @@ function toResponse(response: CreateSourceInput["response"]): SourceRow["respons
     body: response.body ?? "",
     contentType: response.contentType ?? "text/plain; charset=utf-8",
   };
+}
+
+/** The ingest route caches sources by name: whatever this write did, it must look again. */
+function forgetOnSettle<T>(deps: ApiDeps, written: Promise<T>): Promise<T> {
+  return written.finally(() => deps.sources.forget());
 }

@@ -17,6 +17,7 @@ import { DiskGuard } from "../intake/disk-guard.ts";
 import { configureOperationalEndpoint } from "../intake/operational-events.ts";
 import { EventPublisher } from "../intake/publish-event.ts";
 import { InboundReceiver } from "../intake/receive-inbound.ts";
+import { SourceCache } from "../ingest/source-cache.ts";
 import { Scheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import { syncDeclaredEndpoints } from "../config/apply-declared-endpoints.ts";
@@ -94,6 +95,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     writer,
     publisher: new EventPublisher(writer, scheduler),
     inbound: new InboundReceiver(writer, scheduler),
+    sources: new SourceCache(database.orm),
     plugins: plugins.registry,
     disk,
     log,

@@ -12,6 +12,7 @@ import { type Database, openDatabase } from "../../src/db/client.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
 import { EventPublisher } from "../../src/intake/publish-event.ts";
 import { InboundReceiver } from "../../src/intake/receive-inbound.ts";
+import { SourceCache } from "../../src/ingest/source-cache.ts";
 import { claimOnly } from "../../src/scheduler/handoff.ts";
 import { WriteQueue } from "../../src/db/write-queue.ts";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -40,6 +41,7 @@ beforeAll(async () => {
     writer,
     publisher: new EventPublisher(writer, claimOnly),
     inbound: new InboundReceiver(writer, claimOnly),
+    sources: new SourceCache(database.orm),
     plugins: plugins.registry,
     disk: { assertWritable() {} },
     log,
