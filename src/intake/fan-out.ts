@@ -60,7 +60,7 @@ export function planHandoff(
 ): { deliveries: DeliveryRow[]; handedOff: ClaimedDelivery[] } {
   const handedOff: ClaimedDelivery[] = [];
   const deliveries = planDeliveries(event, targets, now).map(({ endpoint, delivery }) => {
-    if (!budget.take(endpoint)) return delivery;
+    if (!budget.take(endpoint, delivery.id)) return delivery;
     const leased = { ...delivery, leaseUntil: budget.leaseUntil };
     handedOff.push(handedOffDelivery(event, endpoint, leased));
     return leased;

@@ -57,7 +57,22 @@ export class AttemptRunner {
     this.#events = events;
   }
 
+  /**
+   * Whatever happens, the endpoint's gate hears how the attempt ended: an attempt that got
+   * no answer from the receiver (skipped, plugin error, shutdown, a failed write) must still
+   * end a half-open probe, or the breaker would wait for that probe forever.
+   */
   async run(delivery: ClaimedDelivery, signal: AbortSignal): Promise<void> {
+    let answered = false;
+    try {
+      answered = await this.#attempt(delivery, signal);
+    } finally {
+      if (!answered) this.#gate.abandon(delivery.endpointId);
+    }
+  }
+
+  /** @returns true when the receiver's answer was recorded and told to the gate. */
+  async #attempt(delivery: ClaimedDelivery, signal: AbortSignal): Promise<boolean> {
     const startedAt = Date.now();
     const prepared = await prepareRequest(delivery, this.#plugins, {
       userAgent: this.#options.userAgent,
@@ -67,7 +82,7 @@ export class AttemptRunner {
       await this.#writer.run((tx) => markDeliverySkipped(tx, delivery.id, Date.now()));
       this.#log.info({ deliveryId: delivery.id, reason: prepared.reason }, "delivery skipped");
       relayMetrics.recordSkipped();
-      return;
+      return false;
     }
     const response =
       prepared.kind === "send"
@@ -82,7 +97,7 @@ export class AttemptRunner {
           })
         : pluginFailure(startedAt, prepared.message, this.#options.responseBodyMaxBytes);
     // Shutting down: record nothing, the lease is released and the next start sends it.
-    if (response.error === "aborted") return;
+    if (response.error === "aborted") return false;
     const now = Date.now();
     const result = buildAttemptResult(response, {
       attemptId: newId("att"),
@@ -116,19 +131,19 @@ export class AttemptRunner {
       this.#events.noteDue(result.delivery.nextAttemptAt);
     }
     logAttemptOutcome(this.#log, delivery, result, change);
-    if (response.error !== "plugin_error") {
-      const change = this.#gate.record(
-        delivery.endpointId,
-        result.delivery.status === "succeeded",
-        now,
+    if (response.error === "plugin_error") return false;
+    const breaker = this.#gate.record(
+      delivery.endpointId,
+      result.delivery.status === "succeeded",
+      now,
+    );
+    if (breaker) {
+      this.#log.info(
+        { endpointId: delivery.endpointId, cooldownMs: this.#options.gate.breakerCooldownMs },
+        breaker === "opened" ? "endpoint circuit opened" : "endpoint circuit closed",
       );
-      if (change) {
-        this.#log.info(
-          { endpointId: delivery.endpointId, cooldownMs: this.#options.gate.breakerCooldownMs },
-          change === "opened" ? "endpoint circuit opened" : "endpoint circuit closed",
-        );
-      }
     }
+    return true;
   }
 
   /**

@@ -67,6 +67,15 @@ export class EndpointGate {
     return true;
   }
 
+  /**
+   * An admitted attempt ended without an answer from the receiver (skipped by a transform, a
+   * plugin error, shutdown): it decides nothing, but a probe it was must let the next one go.
+   */
+  abandon(endpointId: string): void {
+    const state = this.#states.get(endpointId);
+    if (state) state.probing = false;
+  }
+
   record(endpointId: string, succeeded: boolean, now: number): BreakerChange {
     const state = this.#states.get(endpointId);
     if (!state) return undefined;

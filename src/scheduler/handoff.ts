@@ -9,7 +9,8 @@ import type { DeliveryRow, EndpointRow, EventRow } from "../db/schema.ts";
 
 /** Free slots as seen when a transaction is built; each `take` spends one. */
 export interface HandoffBudget {
-  take(endpoint: Pick<EndpointRow, "id" | "rateLimitPerSecond">): boolean;
+  /** True when `deliveryId` may be written leased to this process and started after commit. */
+  take(endpoint: Pick<EndpointRow, "id" | "rateLimitPerSecond">, deliveryId: string): boolean;
   /** What a handed-off row's `lease_until` is set to. */
   readonly leaseUntil: number;
 }

@@ -16,6 +16,10 @@ export class ReadyQueue {
     return this.#items.length;
   }
 
+  ids(): string[] {
+    return this.#items.map((delivery) => delivery.id);
+  }
+
   countFor(endpointId: string): number {
     return this.#perEndpoint.get(endpointId) ?? 0;
   }

@@ -57,6 +57,8 @@ export class Scheduler implements DeliveryHandoff {
   readonly #perEndpoint = new Map<string, number>();
   readonly #gate: EndpointGate;
   readonly #ready = new ReadyQueue();
+  /** Deliveries a publish is writing leased to this process, until adopt() takes them. */
+  readonly #promised = new Map<string, number>();
   readonly #runner: AttemptRunner;
   #stopping = false;
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
@@ -114,7 +116,7 @@ export class Scheduler implements DeliveryHandoff {
     return {
       // A waiting delivery waits at most one attempt of its endpoint, then runs one.
       leaseUntil: Date.now() + 2 * attemptTimeoutMs + leaseMarginMs,
-      take: (endpoint) => {
+      take: (endpoint, deliveryId) => {
         if (room <= 0 || endpoint.rateLimitPerSecond !== null || blocked.has(endpoint.id)) {
           return false;
         }
@@ -124,6 +126,7 @@ export class Scheduler implements DeliveryHandoff {
         if (load >= 2 * endpointConcurrency) return false;
         taken.set(endpoint.id, load + 1);
         room -= 1;
+        this.#promised.set(deliveryId, Date.now());
         return true;
       },
     };
@@ -134,12 +137,25 @@ export class Scheduler implements DeliveryHandoff {
     const now = Date.now();
     const givenBack: string[] = [];
     for (const delivery of deliveries) {
+      this.#promised.delete(delivery.id);
       const verdict = this.#verdict(delivery, now);
       if (verdict === "start") this.#dispatch(delivery);
       else if (verdict === "wait") this.#ready.push(delivery);
       else givenBack.push(delivery.id);
     }
     this.#giveBack(givenBack);
+  }
+
+  /**
+   * Every lease this process holds: in flight, waiting in memory, or written by a publish
+   * whose commit has not been adopted yet (forgotten after a minute: that publish failed).
+   */
+  #leasesHeld(): string[] {
+    const stale = Date.now() - leaseMarginMs;
+    for (const [id, promisedAt] of this.#promised) {
+      if (promisedAt < stale) this.#promised.delete(id);
+    }
+    return [...this.#inFlight.keys(), ...this.#ready.ids(), ...this.#promised.keys()];
   }
 
   /** A slot freed up: the longest-waiting handed-off deliveries that fit go first. */
@@ -209,8 +225,9 @@ export class Scheduler implements DeliveryHandoff {
       await new Promise((resolve) => setImmediate(resolve));
       try {
         if (this.#reconcileLeases) {
-          const keep = [...this.#inFlight.keys()];
-          const freed = await this.#writer.run((tx) => releaseLeasesExcept(tx, keep));
+          // Read when the job runs, not now: a publish committed in the same transaction
+          // before it has leased rows this process is about to start.
+          const freed = await this.#writer.run((tx) => releaseLeasesExcept(tx, this.#leasesHeld()));
           this.#reconcileLeases = false;
           if (freed > 0) this.#log.info({ freed }, "freed leases left by failed writes");
         }
@@ -256,6 +273,11 @@ export class Scheduler implements DeliveryHandoff {
       });
     const overflow: string[] = [];
     for (const delivery of claimed) {
+      if (this.#inFlight.has(delivery.id)) {
+        // Its lease was lost while it ran; the one attempt under way is enough.
+        this.#log.warn({ deliveryId: delivery.id }, "claimed a delivery already in flight");
+        continue;
+      }
       if (this.#verdict(delivery, now) === "start") this.#dispatch(delivery);
       else overflow.push(delivery.id);
     }

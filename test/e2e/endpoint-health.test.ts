@@ -37,6 +37,55 @@ describe("circuit breaker", () => {
   }, 30_000);
 });
 
+describe("circuit breaker probes that get no answer", () => {
+  test("a probe the transform skips lets the next probe go", async () => {
+    using receiver = startReceiver(() => new Response("down", { status: 500 }));
+    await using relay = await startRelay({
+      env: {
+        HOOKRELAY_RETRY_SCHEDULE: "30s",
+        HOOKRELAY_BREAKER_FAILURES: "2",
+        HOOKRELAY_BREAKER_COOLDOWN: "500ms",
+        HOOKRELAY_ENDPOINT_CONCURRENCY: "1",
+      },
+    });
+    await relay.json("/v1/endpoints", {
+      method: "POST",
+      json: {
+        url: receiver.url,
+        transform: {
+          plugin: "jsonata",
+          options: { expression: "event.payload.skip ? event.nothing : event.payload" },
+        },
+      },
+    });
+    const send = (payload: object) =>
+      relay.json<{ deliveries: { id: string }[] }>("/v1/events", {
+        method: "POST",
+        json: { type: "probe.test", payload },
+      });
+    await send({ n: 1 });
+    await send({ n: 2 });
+    await waitFor("the breaker to open", () =>
+      relay.logs.some((line) => line.msg === "endpoint circuit opened"),
+    );
+    // Due first after the cool-down, so it is the probe; the transform skips it.
+    const skipped = await send({ skip: true });
+    await waitFor("the probe to be skipped", async () => {
+      const delivery = await relay.json<{ status: string }>(
+        `/v1/deliveries/${skipped.deliveries[0]?.id}`,
+      );
+      return delivery.status === "skipped";
+    });
+    receiver.respondWith(() => new Response("ok"));
+    const before = receiver.requests.length;
+    await send({ n: 3 });
+    await waitFor("a real probe after the skipped one", () => receiver.requests.length > before);
+    await waitFor("the breaker to close", () =>
+      relay.logs.some((line) => line.msg === "endpoint circuit closed"),
+    );
+  }, 30_000);
+});
+
 describe("rate limit", () => {
   test("sends no faster than the endpoint's rateLimitPerSecond", async () => {
     using receiver = startReceiver();

@@ -27,6 +27,18 @@ describe("EndpointGate breaker", () => {
     expect(gate.blocked(later)).toEqual([]);
   });
 
+  test("lets another probe go when one ends without an answer", () => {
+    const gate = new EndpointGate(options);
+    for (const t of [1, 2, 3]) gate.admit("ep_a", null, t) && gate.record("ep_a", false, t);
+    expect(gate.admit("ep_a", null, 20_000)).toBe(true);
+    expect(gate.blocked(20_000)).toEqual(["ep_a"]);
+    // Skipped by a transform, or a plugin error: the probe decided nothing.
+    gate.abandon("ep_a");
+    expect(gate.blocked(20_001)).toEqual([]);
+    expect(gate.admit("ep_a", null, 20_001)).toBe(true);
+    expect(gate.record("ep_a", true, 20_002)).toBe("closed");
+  });
+
   test("reopens for another cool-down when the probe fails", () => {
     const gate = new EndpointGate(options);
     for (const t of [1, 2, 3]) gate.admit("ep_a", null, t) && gate.record("ep_a", false, t);
@@ -38,7 +50,13 @@ describe("EndpointGate breaker", () => {
 
   test("resets the failure count on a success", () => {
     const gate = new EndpointGate(options);
-    for (const [t, ok] of [[1, false], [2, false], [3, true], [4, false], [5, false]] as const) {
+    for (const [t, ok] of [
+      [1, false],
+      [2, false],
+      [3, true],
+      [4, false],
+      [5, false],
+    ] as const) {
       gate.admit("ep_a", null, t);
       gate.record("ep_a", ok, t);
     }
