@@ -122,6 +122,7 @@ export function endpointRoutes(deps: ApiDeps) {
           return updateEndpoint(tx, params.id, changes, Date.now());
         });
         if (!row) throw notFound("endpoint", params.id);
+        deps.endpointChanged(params.id);
         if (row.enabled) deps.wakeScheduler();
         return body.signing ? { ...endpointJson(row), secret: row.secret } : endpointJson(row);
       },
@@ -132,6 +133,7 @@ export function endpointRoutes(deps: ApiDeps) {
       async ({ params, set }) => {
         const deleted = await writer.run((tx) => deleteEndpoint(tx, params.id, Date.now()));
         if (!deleted) throw notFound("endpoint", params.id);
+        deps.endpointChanged(params.id);
         set.status = 204;
         return;
       },

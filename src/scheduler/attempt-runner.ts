@@ -29,6 +29,8 @@ export interface AttemptEvents {
   wake(): void;
   /** A retry is due at `at`. */
   noteDue(at: number): void;
+  /** The outcome disabled the endpoint (410 Gone, or failing too long). */
+  endpointDisabled(endpointId: string): void;
   stopping(): boolean;
 }
 
@@ -127,6 +129,7 @@ export class AttemptRunner {
       },
     });
     if (emitted > 0) this.#events.wake();
+    if (change.disabled) this.#events.endpointDisabled(delivery.endpointId);
     if (result.delivery.status === "pending" && result.delivery.nextAttemptAt !== null) {
       this.#events.noteDue(result.delivery.nextAttemptAt);
     }

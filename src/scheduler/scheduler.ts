@@ -86,6 +86,7 @@ export class Scheduler implements DeliveryHandoff {
     this.#runner = new AttemptRunner(writer, plugins, log, options, this.#gate, {
       wake: () => this.wake(),
       noteDue: (at) => this.#noteDue(at),
+      endpointDisabled: (endpointId) => this.forgetEndpoint(endpointId),
       stopping: () => this.#stopping,
     });
   }
@@ -156,6 +157,18 @@ export class Scheduler implements DeliveryHandoff {
       if (promisedAt < stale) this.#promised.delete(id);
     }
     return [...this.#inFlight.keys(), ...this.#ready.ids(), ...this.#promised.keys()];
+  }
+
+  /**
+   * Deliveries of this endpoint waiting in memory were built from its old row (URL, secret,
+   * enabled): they go back to the table, to be claimed as the endpoint is now. Attempts
+   * already in flight finish as they started.
+   */
+  forgetEndpoint(endpointId: string): void {
+    const givenBack = this.#ready.sweep((delivery) =>
+      delivery.endpointId === endpointId ? "give back" : "wait",
+    );
+    this.#giveBack(givenBack.map((delivery) => delivery.id));
   }
 
   /** A slot freed up: the longest-waiting handed-off deliveries that fit go first. */

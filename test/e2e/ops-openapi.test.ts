@@ -46,6 +46,7 @@ beforeAll(async () => {
     disk: { assertWritable() {} },
     log,
     wakeScheduler() {},
+    endpointChanged() {},
     isReady: async () => true,
     version: "0.0.0-test",
   };

@@ -9,6 +9,7 @@ import {
   type Page,
   type Published,
   createEndpoint,
+  gate,
   getDelivery,
   isoTime,
   publish,
@@ -288,6 +289,31 @@ describe("disabled endpoints", () => {
     await relay.json(path, { method: "PATCH", json: { enabled: true } });
     await waitForStatus(relay, deliveryId, "succeeded");
     expect(webhookIds(held.requests)).toEqual([waiting.body.id, waiting.body.id]);
+  });
+
+  test("holds back deliveries waiting in memory when their endpoint is disabled", async () => {
+    // One slot: the first event is in flight, the second waits in memory for the slot.
+    const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
+    await using relay = await startRelay({ env });
+    const release = gate();
+    using receiver = startReceiver(async () => {
+      await release.promise;
+      return ok();
+    });
+    const endpoint = await createEndpoint(relay, { url: receiver.url });
+    const first = await publish(relay, { type: "slot.one", payload: {} });
+    await waitForRequests(receiver, 1, "the first attempt to be in flight");
+    const second = await publish(relay, { type: "slot.two", payload: {} });
+    const path = `/v1/endpoints/${endpoint.id}`;
+    await relay.json(path, { method: "PATCH", json: { enabled: false } });
+    release.open();
+    await waitForStatus(relay, first.body.deliveries[0]!.id, "succeeded");
+    await Bun.sleep(300);
+    expect(receiver.requests).toHaveLength(1);
+
+    await relay.json(path, { method: "PATCH", json: { enabled: true } });
+    await waitForStatus(relay, second.body.deliveries[0]!.id, "succeeded");
+    expect(webhookIds(receiver.requests)).toEqual([first.body.id, second.body.id]);
   });
 });
 
