@@ -108,8 +108,9 @@ export function formatValue(value: number, unit: Unit): string {
 
 function formatTargets(checks: TargetCheck[]): string {
   const describe = (c: TargetCheck) => {
-    const ratio = Number.isFinite(c.ratio) ? `${c.ratio.toFixed(2)}x` : "n/a";
-    return `${c.label}: ${ratio} ${c.met ? "met" : "MISSED"}`;
+    // No ratio: the figure it compares with was not measured in this run (--only, no Redis).
+    if (!Number.isFinite(c.ratio)) return `${c.label}: not measured in this run`;
+    return `${c.label}: ${c.ratio.toFixed(2)}x ${c.met ? "met" : "MISSED"}`;
   };
   return checks.map(describe).join("; ");
 }
