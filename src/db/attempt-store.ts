@@ -70,13 +70,14 @@ export async function recordAttempts(
     const state = states.get(record.endpointId);
     return state ? applyHealth(state, record, health) : { recovered: false, disabled: undefined };
   });
+  const updatedAt = Math.max(...records.map((record) => record.now));
   for (const [id, state] of states) {
     if (!state.changed) continue;
     await db
       .update(endpoints)
       .set({
         failingSince: state.failingSince,
-        updatedAt: Math.max(...records.map((record) => record.now)),
+        updatedAt,
         ...(state.reason ? { enabled: false, disabledReason: state.reason } : {}),
       })
       .where(eq(endpoints.id, id));

@@ -15,7 +15,7 @@ import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { relayMetrics } from "../observability/metrics.ts";
-import type { DeliveryHandoff } from "../scheduler/handoff.ts";
+import { type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
 import type { ClaimedDelivery } from "../db/claim-store.ts";
 import { planHandoff } from "./fan-out.ts";
 
@@ -58,8 +58,7 @@ export class EventPublisher {
   async publish(request: PublishRequest, now = Date.now()): Promise<PublishResult> {
     const pending = { request, requestHash: hashPublishRequest(request), now };
     const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, pending);
-    if (handedOff.length > 0) this.#handoff.adopt(handedOff);
-    if (!result.replayed && result.deliveries.length > handedOff.length) this.#handoff.wake();
+    handOver(this.#handoff, handedOff, result.replayed ? 0 : result.deliveries.length);
     return relayMetrics.countPublished(result);
   }
 

@@ -13,7 +13,7 @@ import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EndpointRow, EventRow, SourceRow } from "../db/schema.ts";
 import { listEnabledEndpointsAmong } from "../db/source-store.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
-import type { DeliveryHandoff } from "../scheduler/handoff.ts";
+import { type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
 import { planHandoff } from "./fan-out.ts";
 
 export interface InboundRequest {
@@ -53,8 +53,7 @@ export class InboundReceiver {
 
   async receive(request: InboundRequest, now = Date.now()): Promise<InboundResult> {
     const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, { request, now });
-    if (handedOff.length > 0) this.#handoff.adopt(handedOff);
-    if (!result.duplicate && result.deliveries.length > handedOff.length) this.#handoff.wake();
+    handOver(this.#handoff, handedOff, result.duplicate ? 0 : result.deliveries.length);
     return result;
   }
 

@@ -23,6 +23,19 @@ export interface DeliveryHandoff {
   wake(): void;
 }
 
+/**
+ * After the commit of new deliveries (`written`, none for a replay or duplicate): start the
+ * leased ones, and wake the scheduler for the rest, which wait in the table.
+ */
+export function handOver(
+  handoff: DeliveryHandoff,
+  handedOff: ClaimedDelivery[],
+  written: number,
+): void {
+  if (handedOff.length > 0) handoff.adopt(handedOff);
+  if (written > handedOff.length) handoff.wake();
+}
+
 /** Never takes anything: every delivery is claimed the ordinary way. */
 export const claimOnly: DeliveryHandoff = {
   budget: () => ({ take: () => false, leaseUntil: 0 }),
