@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ReceivedRequest, type Receiver, startReceiver } from "../support/receiver.ts";
+import { killUnderLoad } from "../support/kill-under-load.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -174,30 +175,21 @@ describe("a relay killed with SIGKILL", () => {
     const endpoint = await createEndpoint(first, { url: receiver.url });
 
     const idBySeq = new Map<number, string>();
-    let nextSeq = 0;
-    let killed = false;
-    const publishUntilKilled = async () => {
-      while (!killed && nextSeq < total) {
-        const seq = nextSeq++;
-        try {
-          const response = await first.api("/v1/events", {
-            method: "POST",
-            json: { type: "crash.test", payload: { seq } },
-          });
-          if (response.status !== 202) continue;
-          idBySeq.set(seq, ((await response.json()) as PublishAnswer).id);
-        } catch {
-          // Cut off by the kill: it may or may not have been stored; only a 202 is a promise.
-          continue;
-        }
-        if (idBySeq.size >= killAfterAcks && !killed) {
-          killed = true;
-          first.process.kill("SIGKILL");
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, publishUntilKilled));
-    await first.process.exited;
+    const nextSeq = await killUnderLoad({
+      relay: first,
+      total,
+      killAfter: killAfterAcks,
+      concurrency,
+      async send(seq) {
+        const response = await first.api("/v1/events", {
+          method: "POST",
+          json: { type: "crash.test", payload: { seq } },
+        });
+        if (response.status !== 202) return false;
+        idBySeq.set(seq, ((await response.json()) as PublishAnswer).id);
+        return true;
+      },
+    });
     expect(first.process.signalCode).toBe("SIGKILL");
     expect(idBySeq.size).toBeGreaterThanOrEqual(killAfterAcks);
     expect(nextSeq).toBeLessThan(total);

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { sign as signGithub, verify as verifyGithub } from "@octokit/webhooks-methods";
 import { type ReceivedRequest, startReceiver } from "../support/receiver.ts";
+import { killUnderLoad } from "../support/kill-under-load.ts";
 import { startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -104,28 +105,20 @@ describe("an inbound relay killed with SIGKILL", () => {
     });
 
     const acked = new Map<string, { body: string; deliveryId: string }>();
-    let nextSeq = 0;
-    let killed = false;
-    const sendUntilKilled = async () => {
-      while (!killed && nextSeq < total) {
-        const request = await githubDelivery(nextSeq++);
-        try {
-          const response = await ingest(first, source.name, request);
-          if (response.status !== 202) continue;
-          const { id } = (await response.json()) as { id: string };
-          acked.set(id, { body: request.body, deliveryId: request.deliveryId });
-        } catch {
-          // Cut off by the kill: it may or may not be stored; only a 202 is a promise.
-          continue;
-        }
-        if (acked.size >= killAfterAcks && !killed) {
-          killed = true;
-          first.process.kill("SIGKILL");
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, sendUntilKilled));
-    await first.process.exited;
+    await killUnderLoad({
+      relay: first,
+      total,
+      killAfter: killAfterAcks,
+      concurrency,
+      async send(seq) {
+        const request = await githubDelivery(seq);
+        const response = await ingest(first, source.name, request);
+        if (response.status !== 202) return false;
+        const { id } = (await response.json()) as { id: string };
+        acked.set(id, { body: request.body, deliveryId: request.deliveryId });
+        return true;
+      },
+    });
     expect(first.process.signalCode).toBe("SIGKILL");
     expect(acked.size).toBeGreaterThanOrEqual(killAfterAcks);
 
