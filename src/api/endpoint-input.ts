@@ -46,7 +46,7 @@ export function checkEndpointInput(
     );
   }
   if (input.url !== undefined) {
-    const problem = describeUrlProblem(input.url) ?? describeUrlBlock(new URL(input.url), policy);
+    const problem = describeUrlProblem(input.url) ?? describeBlock(new URL(input.url), policy);
     if (problem) problems.push({ field: "/url", message: problem });
   }
   input.eventTypes?.forEach((pattern, i) => {
@@ -122,4 +122,12 @@ export function destinationPolicy(deps: {
   config: { allowedNetworks: string[]; httpsOnly: boolean };
 }) {
   return { allowedNetworks: deps.config.allowedNetworks, httpsOnly: deps.config.httpsOnly };
+}
+
+/** An address refused by the SSRF guard says how an operator re-allows its range. */
+function describeBlock(url: URL, policy: DestinationPolicy): string | undefined {
+  const block = describeUrlBlock(url, policy);
+  if (!block || (policy.httpsOnly && url.protocol !== "https:")) return block;
+  const hint = "add its range to HOOKRELAY_ALLOW_PRIVATE_NETWORKS (e.g. 127.0.0.0/8) and restart";
+  return `${block}; to allow it, ${hint}`;
 }

@@ -16,7 +16,10 @@ test("never connects to a loopback canary that is not allow-listed", async () =>
     json: { url: `http://127.0.0.1:${port}/hooks` },
   });
   expect(literal.status).toBe(422);
-  expect(((await literal.json()) as { field: string }).field).toBe("/url");
+  const problem = (await literal.json()) as { field: string; detail: string };
+  expect(problem.field).toBe("/url");
+  // The refusal names the setting that would allow it.
+  expect(problem.detail).toContain("HOOKRELAY_ALLOW_PRIVATE_NETWORKS");
 
   const named = await relay.json("/v1/endpoints", {
     method: "POST",
