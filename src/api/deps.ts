@@ -24,11 +24,7 @@ export interface ApiDeps {
   log: Logger;
   /** Tells the scheduler that deliveries may have become due. */
   wakeScheduler(): void;
-  /**
-   * An endpoint was changed or deleted: deliveries handed to the scheduler in memory carry
-   * its old URL, secret and state, so they go back to the table to be claimed afresh.
-   */
-  endpointChanged(endpointId: string): void;
+
   /** Readiness: the database answers and is migrated. */
   isReady(): Promise<boolean>;
   version: string;

@@ -122,7 +122,6 @@ export function endpointRoutes(deps: ApiDeps) {
           return updateEndpoint(tx, params.id, changes, Date.now());
         });
         if (!row) throw notFound("endpoint", params.id);
-        deps.endpointChanged(params.id);
         if (row.enabled) deps.wakeScheduler();
         return body.signing ? { ...endpointJson(row), secret: row.secret } : endpointJson(row);
       },
@@ -133,7 +132,6 @@ export function endpointRoutes(deps: ApiDeps) {
       async ({ params, set }) => {
         const deleted = await writer.run((tx) => deleteEndpoint(tx, params.id, Date.now()));
         if (!deleted) throw notFound("endpoint", params.id);
-        deps.endpointChanged(params.id);
         set.status = 204;
         return;
       },

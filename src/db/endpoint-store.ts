@@ -69,6 +69,23 @@ export async function listRoutableEndpoints(db: Queryable): Promise<EndpointRow[
   return Promise.all(rows.map(openEndpointSecrets));
 }
 
+/**
+ * Told the id of every endpoint row this module changes or deletes, whichever route, reload
+ * or source did it: the scheduler holds deliveries built from the old row in memory. Called
+ * inside the writing transaction, so a listener must only queue work, never write.
+ */
+const endpointWriteListeners = new Set<(endpointId: string) => void>();
+
+/** @returns the function that unsubscribes. */
+export function onEndpointWrite(listener: (endpointId: string) => void): () => void {
+  endpointWriteListeners.add(listener);
+  return () => endpointWriteListeners.delete(listener);
+}
+
+function endpointWritten(endpointId: string): void {
+  for (const listener of endpointWriteListeners) listener(endpointId);
+}
+
 export async function updateEndpoint(
   db: Queryable,
   id: string,
@@ -80,6 +97,7 @@ export async function updateEndpoint(
     .set({ ...(await sealSecrets(changes)), updatedAt: now })
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
     .returning();
+  if (row) endpointWritten(id);
   return row && openEndpointSecrets(row);
 }
 
@@ -91,6 +109,7 @@ export async function deleteEndpoint(db: Queryable, id: string, now: number): Pr
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
     .returning({ id: endpoints.id });
   if (deleted.length === 0) return false;
+  endpointWritten(id);
   await db
     .update(deliveries)
     .set({ status: "cancelled", nextAttemptAt: null, updatedAt: now, finishedAt: now })

@@ -8,16 +8,45 @@ import type { ClaimedDelivery } from "../db/claim-store.ts";
 
 export type WaitingVerdict = "start" | "wait" | "give back";
 
+/** A promise forgotten after this long belonged to a publish whose write failed. */
+const promiseLifetimeMs = 60_000;
+
 export class ReadyQueue {
   #items: ClaimedDelivery[] = [];
   readonly #perEndpoint = new Map<string, number>();
+  /** Deliveries a publish is writing leased to this process, until adopted after the sync. */
+  readonly #promised = new Map<string, { endpointId: string; at: number }>();
+
+  /** A publish is writing this delivery leased: its room is taken until `fulfil`. */
+  promise(deliveryId: string, endpointId: string, now: number): void {
+    this.#promised.set(deliveryId, { endpointId, at: now });
+  }
+
+  fulfil(deliveryId: string): void {
+    this.#promised.delete(deliveryId);
+  }
+
+  /**
+   * Promised deliveries per endpoint, and their total. Batches committed during one WAL sync
+   * are adopted together after it, so what earlier ones were promised is not free for later.
+   */
+  promisedCounts(now: number): { total: number; byEndpoint: Map<string, number> } {
+    const byEndpoint = new Map<string, number>();
+    for (const [id, { endpointId, at }] of this.#promised) {
+      if (at < now - promiseLifetimeMs) this.#promised.delete(id);
+      else byEndpoint.set(endpointId, (byEndpoint.get(endpointId) ?? 0) + 1);
+    }
+    return { total: this.#promised.size, byEndpoint };
+  }
+
+  /** Every delivery this queue holds a lease for: waiting, or promised and not yet adopted. */
+  leasedIds(now: number): string[] {
+    this.promisedCounts(now);
+    return [...this.#items.map((delivery) => delivery.id), ...this.#promised.keys()];
+  }
 
   get size(): number {
     return this.#items.length;
-  }
-
-  ids(): string[] {
-    return this.#items.map((delivery) => delivery.id);
   }
 
   countFor(endpointId: string): number {

@@ -5,6 +5,7 @@
  * find. A global limit and a per-endpoint limit keep one slow receiver from taking every slot.
  */
 import type { Orm } from "../db/client.ts";
+import { onEndpointWrite } from "../db/endpoint-store.ts";
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -57,8 +58,6 @@ export class Scheduler implements DeliveryHandoff {
   readonly #perEndpoint = new Map<string, number>();
   readonly #gate: EndpointGate;
   readonly #ready = new ReadyQueue();
-  /** Deliveries a publish is writing leased to this process, until adopt() takes them. */
-  readonly #promised = new Map<string, number>();
   readonly #runner: AttemptRunner;
   #stopping = false;
   /** Something may be due and unclaimed; true at start, to pick up what was left. */
@@ -70,6 +69,7 @@ export class Scheduler implements DeliveryHandoff {
   #nextKnownDueAt = Number.POSITIVE_INFINITY;
   #wakeSleeper: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(
     orm: Orm,
@@ -92,6 +92,7 @@ export class Scheduler implements DeliveryHandoff {
   }
 
   start(): void {
+    this.#unsubscribe ??= onEndpointWrite((endpointId) => this.forgetEndpoint(endpointId));
     this.#loop ??= this.#run();
   }
 
@@ -109,9 +110,9 @@ export class Scheduler implements DeliveryHandoff {
    */
   budget(): HandoffBudget {
     const { concurrency, endpointConcurrency, attemptTimeoutMs } = this.#options;
-    let room = this.#stopping
-      ? 0
-      : 2 * concurrency - this.#inFlight.size - this.#claiming - this.#ready.size;
+    const promised = this.#ready.promisedCounts(Date.now());
+    const held = this.#inFlight.size + this.#claiming + this.#ready.size + promised.total;
+    let room = this.#stopping ? 0 : 2 * concurrency - held;
     const blocked = new Set(this.#gate.blocked(Date.now()));
     const taken = new Map<string, number>();
     return {
@@ -123,11 +124,13 @@ export class Scheduler implements DeliveryHandoff {
         }
         const load =
           taken.get(endpoint.id) ??
-          this.#endpointLoad(endpoint.id) + this.#ready.countFor(endpoint.id);
+          this.#endpointLoad(endpoint.id) +
+            this.#ready.countFor(endpoint.id) +
+            (promised.byEndpoint.get(endpoint.id) ?? 0);
         if (load >= 2 * endpointConcurrency) return false;
         taken.set(endpoint.id, load + 1);
         room -= 1;
-        this.#promised.set(deliveryId, Date.now());
+        this.#ready.promise(deliveryId, endpoint.id, Date.now());
         return true;
       },
     };
@@ -138,7 +141,7 @@ export class Scheduler implements DeliveryHandoff {
     const now = Date.now();
     const givenBack: string[] = [];
     for (const delivery of deliveries) {
-      this.#promised.delete(delivery.id);
+      this.#ready.fulfil(delivery.id);
       const verdict = this.#verdict(delivery, now);
       if (verdict === "start") this.#dispatch(delivery);
       else if (verdict === "wait") this.#ready.push(delivery);
@@ -147,16 +150,9 @@ export class Scheduler implements DeliveryHandoff {
     this.#giveBack(givenBack);
   }
 
-  /**
-   * Every lease this process holds: in flight, waiting in memory, or written by a publish
-   * whose commit has not been adopted yet (forgotten after a minute: that publish failed).
-   */
+  /** Every lease this process holds: in flight, waiting in memory, or promised. */
   #leasesHeld(): string[] {
-    const stale = Date.now() - leaseMarginMs;
-    for (const [id, promisedAt] of this.#promised) {
-      if (promisedAt < stale) this.#promised.delete(id);
-    }
-    return [...this.#inFlight.keys(), ...this.#ready.ids(), ...this.#promised.keys()];
+    return [...this.#inFlight.keys(), ...this.#ready.leasedIds(Date.now())];
   }
 
   /**
@@ -205,6 +201,7 @@ export class Scheduler implements DeliveryHandoff {
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
+    this.#unsubscribe?.();
     this.wake();
     await this.#loop;
     const pending = [...this.#inFlight.values()].map((flight) => flight.done);

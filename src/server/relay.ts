@@ -100,7 +100,6 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     disk,
     log,
     wakeScheduler: () => scheduler.wake(),
-    endpointChanged: (endpointId) => scheduler.forgetEndpoint(endpointId),
     isReady: () => isFullyMigrated(database.client),
     version,
     onInboundRejected: (source, reason) => relayMetrics.recordInboundRejected(source, reason),

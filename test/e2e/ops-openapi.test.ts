@@ -46,7 +46,6 @@ beforeAll(async () => {
     disk: { assertWritable() {} },
     log,
     wakeScheduler() {},
-    endpointChanged() {},
     isReady: async () => true,
     version: "0.0.0-test",
   };

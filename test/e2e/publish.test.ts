@@ -291,6 +291,30 @@ describe("disabled endpoints", () => {
     expect(webhookIds(held.requests)).toEqual([waiting.body.id, waiting.body.id]);
   });
 
+  test("signs a delivery waiting in memory with the secret rotated in meanwhile", async () => {
+    const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
+    await using relay = await startRelay({ env });
+    const release = gate();
+    using receiver = startReceiver(async () => {
+      await release.promise;
+      return ok();
+    });
+    const endpoint = await createEndpoint(relay, { url: receiver.url });
+    await publish(relay, { type: "slot.one", payload: {} });
+    await waitForRequests(receiver, 1, "the first attempt to be in flight");
+    const second = await publish(relay, { type: "slot.two", payload: {} });
+    const rotated = await relay.json<{ secret: string }>(
+      `/v1/endpoints/${endpoint.id}/rotate-secret`,
+      { method: "POST", json: { overlapSeconds: 0 } },
+    );
+    release.open();
+    await waitForStatus(relay, second.body.deliveries[0]!.id, "succeeded");
+    const sent = receiver.requests[1]!;
+    expect(sent.headers["webhook-id"]).toBe(second.body.id);
+    expect(() => verifySignature(rotated.secret, sent)).not.toThrow();
+    expect(() => verifySignature(endpoint.secret, sent)).toThrow();
+  });
+
   test("holds back deliveries waiting in memory when their endpoint is disabled", async () => {
     // One slot: the first event is in flight, the second waits in memory for the slot.
     const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
