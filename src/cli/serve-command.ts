@@ -14,13 +14,16 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const config = loadConfig(process.env, flags);
   const log = createServeLogger(config);
   log.info({ config: describeConfig(config) }, "configuration");
-  const relay = await startRelay(config, log);
   const notifier = await createSystemdNotifier(process.env, log);
-  notifier.ready(`listening on ${relay.url}`);
+  // Handlers go in before the relay logs "listening": a SIGHUP in the gap would otherwise
+  // meet the default action and end the process. A signal that comes during start-up waits
+  // for the start to finish.
+  const started = startRelay(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const relay = await started;
     notifier.stopping();
     log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
     try {
@@ -38,8 +41,10 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
     // One reload at a time: a second SIGHUP waits for the first, then reads the file again.
-    reloading = reloading.then(() => reload(relay, flags, log, notifier));
+    reloading = reloading.then(async () => reload(await started, flags, log, notifier));
   });
+  const relay = await started;
+  if (!stopping) notifier.ready(`listening on ${relay.url}`);
 }
 
 function createServeLogger(config: Readonly<Config>): Logger {
