@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "./schema.ts";
+import { cacheStatements } from "./statement-cache.ts";
 
 export type Orm = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Orm["transaction"]>[0]>[0];
@@ -31,6 +32,7 @@ export async function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
+  cacheStatements();
   const isFile = url.startsWith("file:");
   if (isFile) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
   const client = createClient({
@@ -83,30 +85,56 @@ export async function openWriteConnection(
     ...({ timeout: options.busyTimeoutMs ?? 5_000 } as object),
   });
   await client.execute("PRAGMA synchronous = NORMAL");
-  const path = database.url.slice("file:".length);
+  const wal = new WalSync(database.url.slice("file:".length));
   return {
     orm: drizzle(client, { schema }),
-    flush: () => syncWal(path),
-    close: () => client.close(),
+    flush: () => wal.sync(),
+    close: () => {
+      client.close();
+      void wal.close();
+    },
   };
 }
 
 /**
- * Opened per flush: the WAL is the same file for the relay's lifetime, but reopening is
- * cheap and cannot end up syncing a file SQLite has replaced. No WAL means SQLite folded it
- * into the database file, which it syncs before deleting the WAL; syncing that does no harm.
+ * Keeps the WAL open for the connection's lifetime, so a flush is one fdatasync and one trip
+ * to Bun's I/O threads, not three (open, sync, close): under load every trip waits for the
+ * busy event loop to pick up its answer. Keeping it is safe because SQLite removes or
+ * replaces the WAL only when the last connection to the file closes, and this process holds
+ * its connections until it stops. Before the first commit there may be no WAL yet; then the
+ * database file itself is synced, which does no harm.
  */
-async function syncWal(databasePath: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(`${databasePath}-wal`, "r+");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    handle = await open(databasePath, "r+");
+class WalSync {
+  readonly #databasePath: string;
+  #wal: FileHandle | undefined;
+
+  constructor(databasePath: string) {
+    this.#databasePath = databasePath;
   }
+
+  async sync(): Promise<void> {
+    this.#wal ??= await openIfPresent(`${this.#databasePath}-wal`);
+    if (this.#wal) return this.#wal.datasync();
+    const file = await open(this.#databasePath, "r+");
+    try {
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    const wal = this.#wal;
+    this.#wal = undefined;
+    await wal?.close();
+  }
+}
+
+async function openIfPresent(path: string): Promise<FileHandle | undefined> {
   try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    return await open(path, "r+");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }

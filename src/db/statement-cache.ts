@@ -1,0 +1,71 @@
+/**
+ * Keeps prepared statements per libSQL connection. `@libsql/client` prepares every statement
+ * it runs and offers no way to keep one, so on the hot path SQLite compiled the same few
+ * statements thousands of times a second: an eighth of the relay's one thread at 1,000
+ * events/s, and the single biggest cost after running them (docs/performance.md). The
+ * client runs every statement through the `libsql` driver's `Database.prototype.prepare`, so
+ * that is where the cache goes: the same SQL text on the same connection gets the statement
+ * compiled the first time.
+ *
+ * Sharing a statement is safe for how the client uses it: it sets the same modes (raw rows,
+ * safe integers) before each use and runs it to the end at once (`all` or `run`, never an
+ * open iterator), so no two uses overlap. SQLite recompiles a kept statement by itself when
+ * the schema changes. The texts the relay runs are a small set (multi-row statements vary
+ * only with the row count), and the cache is bounded per connection in case they are not.
+ */
+import Database from "libsql";
+
+/** Statements kept per connection; the least recently used goes first. */
+const perConnection = 512;
+
+interface StatementCacheStats {
+  hits: number;
+  misses: number;
+}
+
+const stats: StatementCacheStats = { hits: 0, misses: 0 };
+const installed = Symbol.for("hookrelay.statementCache");
+
+type Prepare = (this: Database.Database, sql: string) => Database.Statement;
+
+/** Idempotent: a second call (another import path, a test) keeps the first wrapper. */
+export function cacheStatements(): void {
+  const prototype = Database.prototype as unknown as Record<PropertyKey, unknown>;
+  if (prototype[installed]) return;
+  const prepare = prototype.prepare as Prepare;
+  const close = prototype.close as (this: Database.Database) => void;
+  const caches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+  prototype.prepare = function cachedPrepare(this: Database.Database, sql: string) {
+    // A closed connection must fail as it would without the cache, not hand out a statement.
+    if (!this.open) return prepare.call(this, sql);
+    let cache = caches.get(this);
+    if (!cache) {
+      cache = new Map();
+      caches.set(this, cache);
+    }
+    const kept = cache.get(sql);
+    if (kept) {
+      stats.hits++;
+      // Map order is the recency order: move this one to the end.
+      cache.delete(sql);
+      cache.set(sql, kept);
+      return kept;
+    }
+    stats.misses++;
+    const statement = prepare.call(this, sql);
+    cache.set(sql, statement);
+    if (cache.size > perConnection) cache.delete(cache.keys().next().value as string);
+    return statement;
+  };
+  prototype.close = function closeAndForget(this: Database.Database) {
+    caches.delete(this);
+    close.call(this);
+  };
+  prototype[installed] = true;
+}
+
+/** How often a statement was found kept, for the test that guards the cache. */
+export function statementCacheStats(): Readonly<StatementCacheStats> {
+  return { ...stats };
+}
