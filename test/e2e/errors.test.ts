@@ -140,6 +140,45 @@ describe("validation", () => {
     });
   });
 
+  test.each([
+    ["an exponent past 308", '{"n":1e400}', ["/payload/n"]],
+    ["a negative one inside an array and object", '[1,{"a/b":-1E+999}]', ["/payload/1/a~1b"]],
+    ["400 digits", `{"big":${"9".repeat(400)}}`, ["/payload/big"]],
+    [
+      "100 arrays deep",
+      `${"[".repeat(100)}1e400${"]".repeat(100)}`,
+      ["/payload" + "/0".repeat(100)],
+    ],
+    ["two of them", '{"a":[2e308],"b":{"c":1e309}}', ["/payload/a/0", "/payload/b/c"]],
+  ])(
+    "refuses a payload number beyond a double, %s, at its pointer",
+    async (_label, payload, at) => {
+      const before = await listEvents();
+      const response = await postRaw("/v1/events", `{"type":"t.x","payload":${payload}}`);
+      const problem = await expectProblem(response, {
+        status: 422,
+        slug: "validation-failed",
+        field: at[0],
+      });
+      expect((problem.errors as { field: string }[]).map((error) => error.field)).toEqual(at);
+      expect(await listEvents()).toEqual(before);
+    },
+  );
+
+  test("keeps a payload whose numbers and strings only look large", async () => {
+    const payload = '{"max":1.7976931348623157e308,"tiny":1e-400,"id":"ab1e4000","n":1e+099}';
+    const response = await postRaw("/v1/events", `{"type":"t.x","payload":${payload}}`);
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    const event = await relay.json<{ payload: unknown }>(`/v1/events/${id}`);
+    expect(event.payload).toEqual({
+      max: 1.7976931348623157e308,
+      tiny: 0,
+      id: "ab1e4000",
+      n: 1e99,
+    });
+  });
+
   test("refuses a PATCH that sets the secret or an unknown field", async () => {
     const endpoint = await createEndpoint(relay, { url: exampleUrl });
     const path = `/v1/endpoints/${endpoint.id}`;
