@@ -93,6 +93,8 @@ function describeUrlProblem(text: string): string | undefined {
   }
   if (url.username || url.password) return "must not contain credentials; use headers";
   if (!url.hostname) return "must name a host";
+  // The URL parser allows port 0, but nothing can listen there: every attempt would fail.
+  if (url.port === "0") return "must not use port 0; give a port from 1 to 65535 or none";
   return undefined;
 }
 

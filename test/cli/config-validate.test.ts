@@ -48,6 +48,19 @@ describe("hookrelay config validate", () => {
     ]);
   });
 
+  test("refuses a declared endpoint whose url is on port 0, with its line", async () => {
+    using dir = useTempDir();
+    const path = join(dir.path, "hookrelay.toml");
+    writeFileSync(path, '[[endpoints]]\nname = "a"\nurl = "https://a.example:0/hooks"\n');
+    const run = await runCli(["config", "validate", path]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 2,
+      stderr:
+        `${path}: 1 problem(s)\n  ${path}:3: endpoints[0].url: must not use port 0; ` +
+        "give a port from 1 to 65535 or none\n",
+    });
+  });
+
   test("says ok for a valid file", async () => {
     using dir = useTempDir();
     const path = join(dir.path, "hookrelay.toml");

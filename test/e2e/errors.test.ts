@@ -67,6 +67,7 @@ describe("validation", () => {
     ["a relative url", { url: "/hooks" }, "/url"],
     ["an ftp url", { url: "ftp://127.0.0.1/hooks" }, "/url"],
     ["a url with credentials", { url: "http://user:pass@127.0.0.1:9/hooks" }, "/url"],
+    ["a url on port 0", { url: "http://example.com:0/hook" }, "/url"],
     ["eventTypes as a string", { url: exampleUrl, eventTypes: "invoice.*" }, "/eventTypes"],
     ["enabled as a string", { url: exampleUrl, enabled: "yes" }, "/enabled"],
     [
@@ -190,6 +191,22 @@ describe("validation", () => {
       const response = await relay.api(path, { method: "PATCH", json: body });
       await expectProblem(response, { status: 422, slug: "validation-failed", field });
     }
+  });
+
+  test("refuses a PATCH to a url on port 0 and keeps the current url", async () => {
+    const endpoint = await createEndpoint(relay, { url: exampleUrl });
+    const path = `/v1/endpoints/${endpoint.id}`;
+    const response = await relay.api(path, {
+      method: "PATCH",
+      json: { url: "http://127.0.0.1:00/hooks" },
+    });
+    const problem = await expectProblem(response, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/url",
+    });
+    expect(problem.detail).toContain("port 0");
+    expect((await relay.json<Endpoint>(path)).url).toBe(exampleUrl);
   });
 
   test("refuses a rotation to an invalid secret and keeps the current one", async () => {
