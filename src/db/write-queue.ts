@@ -29,6 +29,8 @@ export interface BatchKind<I, R> {
    * they neither wait for a sync nor start one. Default true.
    */
   readonly durable?: boolean;
+  /** About how many bytes an item writes, so one transaction does not hold too many. */
+  sizeOf?(item: I): number;
 }
 
 interface Job {
@@ -49,11 +51,19 @@ export interface WriteQueueOptions {
   /** Makes committed transactions durable (see openWriteConnection); none: COMMIT does. */
   flush?: (() => Promise<void>) | undefined;
   maxBatch?: number;
+  /**
+   * A transaction takes jobs until their sizes (BatchKind.sizeOf) reach this; it always
+   * takes at least one. Every row of a transaction is in memory several times over while it
+   * is built and bound, so without a bound 150 publishes of 1 MiB made one transaction of
+   * 150 MiB and the relay's memory grew past a gigabyte.
+   */
+  maxBatchBytes?: number;
 }
 
 export class WriteQueue {
   readonly #orm: Orm;
   readonly #maxBatch: number;
+  readonly #maxBatchBytes: number;
   readonly #flush: (() => Promise<void>) | undefined;
   #waiting: Job[] = [];
   #draining: Promise<void> | undefined;
@@ -68,6 +78,7 @@ export class WriteQueue {
   constructor(orm: Orm, options: WriteQueueOptions = {}) {
     this.#orm = orm;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
     this.#flush = options.flush;
   }
 
@@ -99,8 +110,7 @@ export class WriteQueue {
   async #drain(): Promise<void> {
     try {
       while (this.#waiting.length > 0) {
-        const batch = this.#waiting.splice(0, this.#maxBatch);
-        await this.#commit(batch);
+        await this.#commit(this.#takeBatch());
         // Let the event loop read the requests that arrived during the commit, so that they
         // join the next batch instead of each taking a transaction of its own.
         await nextTurn();
@@ -108,6 +118,18 @@ export class WriteQueue {
     } finally {
       this.#draining = undefined;
     }
+  }
+
+  #takeBatch(): Job[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.#waiting.length && count < this.#maxBatch) {
+      const job = this.#waiting[count] as Job;
+      bytes += job.kind?.sizeOf?.(job.item) ?? 0;
+      count++;
+      if (bytes >= this.#maxBatchBytes) break;
+    }
+    return this.#waiting.splice(0, count);
   }
 
   async #commit(batch: Job[]): Promise<void> {

@@ -36,6 +36,8 @@ export interface PublishResult {
 interface PendingPublish {
   request: PublishRequest;
   requestHash: string;
+  /** The request's length as canonical JSON: about what its event row holds. */
+  bytes: number;
   now: number;
 }
 
@@ -52,11 +54,17 @@ export class EventPublisher {
   constructor(writer: WriteQueue, handoff: DeliveryHandoff) {
     this.#writer = writer;
     this.#handoff = handoff;
-    this.#batch = { name: "publishes", run: (tx, items) => this.#write(tx, items) };
+    this.#batch = {
+      name: "publishes",
+      run: (tx, items) => this.#write(tx, items),
+      sizeOf: (item) => item.bytes,
+    };
   }
 
   async publish(request: PublishRequest, now = Date.now()): Promise<PublishResult> {
-    const pending = { request, requestHash: hashPublishRequest(request), now };
+    const canonical = canonicalRequest(request);
+    const requestHash = createHash("sha256").update(canonical).digest("hex");
+    const pending = { request, requestHash, bytes: canonical.length, now };
     const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, pending);
     handOver(this.#handoff, handedOff, result.replayed ? 0 : result.deliveries.length);
     return relayMetrics.countPublished(result);
@@ -154,7 +162,7 @@ function renderEnvelope(type: string, now: number, payload: unknown): string {
   return JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: payload });
 }
 
-function hashPublishRequest(request: PublishRequest): string {
-  const canonical = JSON.stringify([request.type, request.id ?? null, request.payload]);
-  return createHash("sha256").update(canonical).digest("hex");
+/** What the request hash covers: two publishes with one key must agree on all of it. */
+function canonicalRequest(request: PublishRequest): string {
+  return JSON.stringify([request.type, request.id ?? null, request.payload]);
 }

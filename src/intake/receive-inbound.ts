@@ -48,7 +48,11 @@ export class InboundReceiver {
   constructor(writer: WriteQueue, handoff: DeliveryHandoff) {
     this.#writer = writer;
     this.#handoff = handoff;
-    this.#batch = { name: "inbound events", run: (tx, items) => this.#write(tx, items) };
+    this.#batch = {
+      name: "inbound events",
+      run: (tx, items) => this.#write(tx, items),
+      sizeOf: (item) => item.request.body.byteLength,
+    };
   }
 
   async receive(request: InboundRequest, now = Date.now()): Promise<InboundResult> {

@@ -105,6 +105,23 @@ describe("batched writes", () => {
     expect(calls).toEqual([2]);
     expect(await storedIds()).toEqual(["a", "b", "p"]);
   });
+
+  test("a transaction stops taking items once their sizes reach the byte bound", async () => {
+    const bounded = new WriteQueue(database.orm, { maxBatchBytes: 100 });
+    const calls: number[] = [];
+    // Each note claims its text's length; 40 + 40 stays under 100, a third reaches it.
+    const batch = { ...noteBatch(calls), sizeOf: (note: Note) => note.text.length };
+    const ids = ["a", "b", "c", "d", "e", "f", "g"];
+    const written = await Promise.all(
+      ids.map((id) => bounded.runBatched(batch, { id, text: id.repeat(40) })),
+    );
+    expect(written).toEqual(ids);
+    expect(calls).toEqual([3, 3, 1]);
+    // One item alone over the bound still gets a transaction.
+    await bounded.runBatched(batch, { id: "h", text: "h".repeat(500) });
+    expect(calls).toEqual([3, 3, 1, 1]);
+    expect(await storedIds()).toEqual([...ids, "h"]);
+  });
 });
 
 describe("flushing before answering", () => {
