@@ -50,7 +50,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
   const url = new URL(request.url);
   const destination = await resolveDestination(url, request.policy);
   if (!destination.ok) {
-    return finish({ ...failure("blocked_destination"), responseBody: destination.reason });
+    return finish(failure("blocked_destination", destination.reason));
   }
   // Read before pinning rewrites the host in place (one parse per attempt, not two).
   const host = url.host;
@@ -69,7 +69,8 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       ...(https ? { tls: { serverName } } : {}),
     });
   } catch (error) {
-    return finish(failure(classifyFetchError(error, timeout, request.signal)));
+    const code = classifyFetchError(error, timeout, request.signal);
+    return finish(failure(code, describeFetchError(error, code, request.timeoutMs)));
   }
   try {
     const captured = await readCapped(response, request.responseBodyMaxBytes);
@@ -82,7 +83,8 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     });
   } catch (error) {
     const code = classifyFetchError(error, timeout, request.signal);
-    return finish({ ...failure(code), statusCode: response.status });
+    const reason = describeFetchError(error, code, request.timeoutMs);
+    return finish({ ...failure(code, reason), statusCode: response.status });
   }
 }
 
@@ -93,14 +95,37 @@ function pinToAddress(url: URL, bareHostname: string, address: string): void {
   url.hostname = address.includes(":") ? `[${address}]` : address;
 }
 
-function failure(error: AttemptErrorCode): Omit<AttemptResponse, "startedAt" | "durationMs"> {
+/** A failure without a usable answer; its reason takes the place of the response body. */
+function failure(
+  error: AttemptErrorCode,
+  reason: string,
+): Omit<AttemptResponse, "startedAt" | "durationMs"> {
   return {
     statusCode: null,
     error,
     retryAfter: null,
-    responseBody: null,
+    responseBody: reason,
     responseBodyTruncated: false,
   };
+}
+
+/** Enough for an error code and its sentence; the rest of a long message says nothing new. */
+export const maxErrorReasonLength = 200;
+
+/**
+ * What an operator needs to tell failures apart: Bun's fetch errors carry a system code
+ * (ECONNREFUSED, ECONNRESET, EPROTO for a failed TLS handshake, a certificate error's name)
+ * and a sentence. Their `path`, the URL with any token in its query, is left out.
+ */
+function describeFetchError(error: unknown, code: AttemptErrorCode, timeoutMs: number): string {
+  if (code === "timeout") return `no complete answer within ${timeoutMs} ms`;
+  const message = error instanceof Error ? error.message : String(error);
+  const systemCode = (error as { code?: unknown } | null | undefined)?.code;
+  const reason =
+    typeof systemCode !== "string" || message.startsWith(systemCode)
+      ? message
+      : `${systemCode}: ${message}`;
+  return reason.slice(0, maxErrorReasonLength);
 }
 
 function classifyFetchError(

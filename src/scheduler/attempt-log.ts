@@ -7,6 +7,7 @@ import type { EndpointHealthChange } from "../db/attempt-store.ts";
 import type { ClaimedDelivery } from "../db/claim-store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { relayMetrics } from "../observability/metrics.ts";
+import { maxErrorReasonLength } from "../delivery/send-attempt.ts";
 import type { buildAttemptResult } from "./attempt-result.ts";
 
 export function logAttemptOutcome(
@@ -23,6 +24,10 @@ export function logAttemptOutcome(
     status: result.attempt.statusCode,
     error: result.attempt.error,
     durationMs: result.attempt.durationMs,
+    // Without an answer to show, the attempt's response body holds why (refused, reset, TLS).
+    ...(result.attempt.error === null
+      ? {}
+      : { errorReason: result.attempt.responseBody?.slice(0, maxErrorReasonLength) ?? null }),
   };
   log.debug(fields, "attempt finished");
   relayMetrics.recordAttempt(delivery.endpointId, result.delivery.status, fields.durationMs);

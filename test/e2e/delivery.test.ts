@@ -328,7 +328,11 @@ describe("isolation and limits", () => {
         const current = await getDelivery(relay, deliveryId);
         return current.attempts.length >= 1 && current;
       });
-      expect(delivery.attempts[0]).toMatchObject({ statusCode: null, error: "timeout" });
+      expect(delivery.attempts[0]).toMatchObject({
+        statusCode: null,
+        error: "timeout",
+        responseBody: "no complete answer within 300 ms",
+      });
       expect(delivery.attempts[0]!.durationMs).toBeGreaterThanOrEqual(300 - toleranceMs);
       expect(delivery.attempts[0]!.durationMs).toBeLessThan(2_000);
       expect(delivery).toMatchObject({ status: "pending", lastError: "timeout" });
@@ -337,7 +341,7 @@ describe("isolation and limits", () => {
     }
   });
 
-  test("records a connection error when nothing listens at the endpoint", async () => {
+  test("records a connection error and its reason when nothing listens at the endpoint", async () => {
     await using relay = await startRelay();
     const closed = startReceiver();
     closed.stop();
@@ -348,6 +352,12 @@ describe("isolation and limits", () => {
       const current = await getDelivery(relay, deliveryId);
       return current.attempts.length >= 1 && current;
     });
-    expect(delivery.attempts[0]).toMatchObject({ statusCode: null, error: "connection_error" });
+    const { statusCode, error, responseBody } = delivery.attempts[0]!;
+    expect({ statusCode, error }).toEqual({ statusCode: null, error: "connection_error" });
+    expect(responseBody).toStartWith("ECONNREFUSED");
+    const warning = await waitFor("the failed attempt's warning", () =>
+      relay.logs.find((line) => line.msg === "attempt failed" && line.deliveryId === deliveryId),
+    );
+    expect(warning).toMatchObject({ level: "warn", error, errorReason: responseBody });
   });
 });
