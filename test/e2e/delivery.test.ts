@@ -341,7 +341,7 @@ describe("isolation and limits", () => {
     }
   });
 
-  test("records a connection error and its reason when nothing listens at the endpoint", async () => {
+  test("records a connection error and why when nothing listens at the endpoint", async () => {
     await using relay = await startRelay();
     const closed = startReceiver();
     closed.stop();
