@@ -139,6 +139,11 @@ export function waitForRequests(
   return waitFor(what, () => receiver.requests.length >= count && receiver.requests, timeoutMs);
 }
 
+/** The webhook-id of each request, in arrival order: hookrelay sends the event id there. */
+export function webhookIds(requests: readonly ReceivedRequest[]): (string | undefined)[] {
+  return requests.map((request) => request.headers["webhook-id"]);
+}
+
 export function verifySignature(secret: string, request: ReceivedRequest): unknown {
   return new Webhook(secret).verify(request.body, request.headers);
 }

@@ -17,6 +17,7 @@ import {
   verifySignature,
   waitForRequests,
   waitForStatus,
+  webhookIds,
 } from "./api-fixtures.ts";
 
 /** The parts of a publish answer that a replay must repeat whatever the deliveries did since. */
@@ -26,8 +27,6 @@ const sameEvent = ({ status, replayed, body }: Published) => ({
   event: { ...body, deliveries: body.deliveries.map(({ id, endpointId }) => [id, endpointId]) },
 });
 const ok = () => new Response("ok");
-const webhookIds = (requests: { headers: Record<string, string> }[]) =>
-  requests.map((request) => request.headers["webhook-id"]);
 
 describe("what a receiver gets", () => {
   test("delivers a signed envelope whose webhook-id is the event id", async () => {

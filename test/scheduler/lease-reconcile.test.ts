@@ -28,7 +28,7 @@ import { builtinPlugins } from "../../src/plugins/builtin/index.ts";
 import { PluginRegistry } from "../../src/plugins/plugin-registry.ts";
 import type { SignerPlugin } from "../../src/plugins/sdk.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
-import { gate } from "../e2e/api-fixtures.ts";
+import { gate, webhookIds } from "../e2e/api-fixtures.ts";
 import { type Receiver, startReceiver } from "../support/receiver.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -174,7 +174,8 @@ describe("the lease reconcile after a failed claim", () => {
       await waitFor(`delivery ${id} to succeed`, async () => (await statusOf(id)) === "succeeded");
     }
     await scheduler.stop(1_000);
-    const sent = receiver.requests.map((request) => request.headers["webhook-id"]).sort();
-    expect(sent).toEqual(published.map((result) => result.event.id).sort());
+    expect(webhookIds(receiver.requests).sort()).toEqual(
+      published.map((result) => result.event.id).sort(),
+    );
   });
 });
