@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
-import { type Endpoint, gate, type Page, publish, waitForStatus } from "./api-fixtures.ts";
+import {
+  type Endpoint,
+  gate,
+  type Page,
+  publish,
+  waitForStatus,
+  webhookIds,
+} from "./api-fixtures.ts";
 import { slow, useTempDir } from "./ops-support.ts";
 
 async function signGithub(secret: string, body: string): Promise<string> {
@@ -109,6 +116,38 @@ describe("declared endpoints and sources", () => {
       const firstIds = new Set(first.requests.map((r) => r.headers["webhook-id"]));
       expect([...before, after].every((event) => firstIds.has(event.id))).toBe(true);
       expect(second.requests.map((r) => r.headers["webhook-id"])).toEqual([after.id]);
+    },
+    slow,
+  );
+
+  test(
+    "SIGHUP sends a delivery waiting in memory to the endpoint's new URL",
+    async () => {
+      using dir = useTempDir();
+      const held = gate();
+      using before = startReceiver(async () => {
+        await held.promise;
+        return new Response("ok");
+      });
+      using after = startReceiver();
+      const path = join(dir.path, "hookrelay.toml");
+      writeFileSync(path, endpointToml("moving", before.url));
+      // One slot: the first event is in flight, the second waits in memory for the slot.
+      const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
+      await using relay = await startRelay({ env: { ...env, HOOKRELAY_CONFIG: path } });
+      const [endpoint] = await listEndpoints(relay);
+      const first = (await publish(relay, { type: "t.one", payload: {} })).body;
+      await waitFor("the first attempt to be in flight", () => before.requests.length === 1);
+      const second = (await publish(relay, { type: "t.two", payload: {} })).body;
+
+      const moved = endpointToml("moving", after.url);
+      const summary = await reload(relay, path, moved, "declared endpoints applied");
+      expect(summary).toMatchObject({ updated: [endpoint!.id] });
+      held.open();
+      await waitForStatus(relay, first.deliveries[0]!.id, "succeeded");
+      await waitForStatus(relay, second.deliveries[0]!.id, "succeeded");
+      expect(webhookIds(before.requests)).toEqual([first.id]);
+      expect(webhookIds(after.requests)).toEqual([second.id]);
     },
     slow,
   );
