@@ -56,7 +56,10 @@ export function readConfigFile(path: string): ConfigFileContents {
   }
   let table: Record<string, unknown>;
   try {
-    table = parse(text) as Record<string, unknown>;
+    // smol-toml builds tables without a prototype; Drizzle's insert inspects a value's
+    // prototype and threw on them (a declared endpoint's `headers`). A structured clone makes
+    // every table a plain object and keeps dates as dates.
+    table = structuredClone(parse(text)) as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     const message = error.message.split("\n")[0] ?? "invalid TOML";

@@ -55,13 +55,15 @@ describe("declared endpoints and sources", () => {
       using dir = useTempDir();
       using receiver = startReceiver();
       const path = join(dir.path, "hookrelay.toml");
-      writeFileSync(path, endpointToml("billing", receiver.url, 'event_types = ["invoice.*"]\n'));
+      const extra = 'event_types = ["invoice.*"]\nheaders = { "X-Team" = "billing" }\n';
+      writeFileSync(path, endpointToml("billing", receiver.url, extra));
       await using relay = await startRelay({ env: { HOOKRELAY_CONFIG: path } });
       expect(await listEndpoints(relay)).toEqual([
         expect.objectContaining({
           url: receiver.url,
           description: "[managed:billing] billing team",
           eventTypes: ["invoice.*"],
+          headers: { "X-Team": "billing" },
           enabled: true,
         }),
       ]);
