@@ -1,5 +1,10 @@
 /** Checks on endpoint fields that a JSON schema cannot express. */
-import { type DestinationPolicy, describeUrlBlock } from "../delivery/destination-guard.ts";
+import {
+  allowHint,
+  bareHost,
+  type DestinationPolicy,
+  describeUrlBlock,
+} from "../delivery/destination-guard.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoint-secret.ts";
 import { isReservedHeader } from "../delivery/reserved-headers.ts";
@@ -130,6 +135,5 @@ export function destinationPolicy(deps: {
 function describeBlock(url: URL, policy: DestinationPolicy): string | undefined {
   const block = describeUrlBlock(url, policy);
   if (!block || (policy.httpsOnly && url.protocol !== "https:")) return block;
-  const hint = "add its range to HOOKRELAY_ALLOW_PRIVATE_NETWORKS (e.g. 127.0.0.0/8) and restart";
-  return `${block}; to allow it, ${hint}`;
+  return `${block}; ${allowHint(bareHost(url.hostname))}`;
 }

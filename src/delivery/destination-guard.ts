@@ -32,6 +32,8 @@ interface AddressVerdict {
   readonly family: 4 | 6;
   /** Why the address is refused, or undefined when it may be connected to. */
   readonly block: string | undefined;
+  /** The refused address's class as ipaddr.js names it ("loopback", "private" …). */
+  readonly range: string | undefined;
 }
 
 interface CompiledNetworks {
@@ -85,11 +87,59 @@ export async function resolveDestination(
   }
   if (addresses.length === 0) return { ok: false, reason: `${host} does not resolve` };
   for (const { address } of addresses) {
-    const reason = describeAddressBlock(address, policy);
-    if (reason) return { ok: false, reason: `${host} resolves to ${reason}` };
+    const verdict = judgeAddress(address, policy);
+    if (!verdict) return { ok: false, reason: `${host} resolves to ${address}, not an IP address` };
+    if (verdict.range) {
+      const why = `${host} resolves to ${address}, which is a ${verdict.range} address`;
+      return { ok: false, reason: `${why}; ${allowHint(address)}` };
+    }
   }
   const first = addresses[0] as { address: string; family: number };
   return { ok: true, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/**
+ * How an operator allows a refused address: the special range it falls in (127.0.0.0/8,
+ * 10.0.0.0/8, fe80::/10 …), as ipaddr.js itself classifies it, or the address alone.
+ */
+export function allowHint(address: string): string {
+  return `to allow it, add ${allowRangeFor(address)} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`;
+}
+
+function allowRangeFor(text: string): string {
+  let parsed: Address;
+  try {
+    parsed = ipaddr.parse(text);
+  } catch {
+    return text;
+  }
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  const match = specialRangesOf(parsed).find(([network, bits]) => parsed.match(network, bits));
+  const whole = parsed.kind() === "ipv4" ? 32 : 128;
+  return match ? `${match[0].toString()}/${match[1]}` : `${parsed.toString()}/${whole}`;
+}
+
+type SpecialRange = [Address, number];
+
+/**
+ * The ranges of the address's own class. ipaddr.js keeps this table on the prototype but
+ * leaves it out of its types; an entry is one range or a list of them. Should the table go,
+ * the hint falls back to the address alone.
+ */
+function specialRangesOf(address: Address): SpecialRange[] {
+  const table = (address as unknown as { SpecialRanges?: Record<string, unknown> }).SpecialRanges;
+  const entry = table?.[address.range()];
+  if (!Array.isArray(entry)) return [];
+  const list = isSpecialRange(entry) ? [entry] : entry;
+  return list.filter(isSpecialRange);
+}
+
+function isSpecialRange(value: unknown): value is SpecialRange {
+  if (!Array.isArray(value) || value.length !== 2 || typeof value[1] !== "number") return false;
+  const network = value[0] as { kind?: unknown };
+  return typeof network?.kind === "function";
 }
 
 /** Checks the operator's allow-list CIDRs; called once at start to report bad entries. */
@@ -152,27 +202,20 @@ function computeVerdict(text: string, networks: CompiledNetworks): AddressVerdic
     return null;
   }
   const family = parsed.kind() === "ipv4" ? 4 : 6;
-  return { family, block: describeParsedBlock(text, parsed, networks) };
+  const range = refusedRange(parsed, networks);
+  return { family, range, block: range && `${text} is a ${range} address` };
 }
 
-function describeParsedBlock(
-  text: string,
-  parsed: Address,
-  networks: CompiledNetworks,
-): string | undefined {
+/** The class that makes the address refused, or undefined when it may be connected to. */
+function refusedRange(parsed: Address, networks: CompiledNetworks): string | undefined {
   if (isAllowedByOperator(parsed, networks.ranges)) return undefined;
   const range = parsed.range();
-  if (parsed.kind() === "ipv4") {
-    return range === "unicast" ? undefined : `${text} is a ${range} address`;
-  }
+  if (parsed.kind() === "ipv4") return range === "unicast" ? undefined : range;
   const v6 = parsed as ipaddr.IPv6;
-  if (v6.isIPv4MappedAddress()) {
-    const v4 = v6.toIPv4Address();
-    return describeParsedBlock(v4.toString(), v4, networks);
-  }
+  if (v6.isIPv4MappedAddress()) return refusedRange(v6.toIPv4Address(), networks);
   // Only 2000::/3 is global unicast; ipaddr calls the IPv4-compatible ::a.b.c.d "unicast".
-  const global = v6.match(globalUnicast, 3);
-  return range === "unicast" && global ? undefined : `${text} is a ${range} address`;
+  if (range !== "unicast") return range;
+  return v6.match(globalUnicast, 3) ? undefined : "non-global";
 }
 
 function isAllowedByOperator(address: Address, ranges: readonly [Address, number][]): boolean {

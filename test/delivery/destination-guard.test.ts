@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  allowHint,
   type DestinationPolicy,
   describeNetworkProblems,
   describeUrlBlock,
@@ -117,6 +118,42 @@ describe("resolveDestination", () => {
     };
     const result = await resolveDestination(new URL("https://nowhere.test/"), strict, lookup);
     expect(result.ok).toBe(false);
+  });
+});
+
+describe("the allow-list hint", () => {
+  test.each([
+    ["127.0.0.1", "127.0.0.0/8"],
+    ["::1", "::1/128"],
+    ["10.0.0.5", "10.0.0.0/8"],
+    ["172.20.1.1", "172.16.0.0/12"],
+    ["192.168.1.9", "192.168.0.0/16"],
+    ["169.254.169.254", "169.254.0.0/16"],
+    ["fe80::1", "fe80::/10"],
+    ["fd00::5", "fc00::/7"],
+    ["::ffff:10.1.1.1", "10.0.0.0/8"],
+    ["::a00:1", "::a00:1/128"],
+  ])("names the range that allows %s: %s", (address, range) => {
+    expect(allowHint(address)).toBe(
+      `to allow it, add ${range} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`,
+    );
+  });
+
+  test("an IPv4-compatible address is called non-global, not unicast", () => {
+    expect(describeUrlBlock(new URL("http://[::10.0.0.1]/"), strict)).toBe(
+      "::a00:1 is a non-global address",
+    );
+  });
+
+  test("a name that resolves to a refused address says so in a sentence, with the hint", async () => {
+    const lookup = async () => [{ address: "127.0.0.1", family: 4 }];
+    const result = await resolveDestination(new URL("http://localhost:9/"), strict, lookup);
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        "localhost resolves to 127.0.0.1, which is a loopback address; " +
+        "to allow it, add 127.0.0.0/8 to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart",
+    });
   });
 });
 

@@ -19,7 +19,7 @@ test("never connects to a loopback canary that is not allow-listed", async () =>
   const problem = (await literal.json()) as { field: string; detail: string };
   expect(problem.field).toBe("/url");
   // The refusal names the setting that would allow it.
-  expect(problem.detail).toContain("HOOKRELAY_ALLOW_PRIVATE_NETWORKS");
+  expect(problem.detail).toContain("add 127.0.0.0/8 to HOOKRELAY_ALLOW_PRIVATE_NETWORKS");
 
   const named = await relay.json("/v1/endpoints", {
     method: "POST",
@@ -35,7 +35,9 @@ test("never connects to a loopback canary that is not allow-listed", async () =>
     return d.attempts.length > 0 ? d : undefined;
   });
   expect(delivery.attempts[0]).toMatchObject({ error: "blocked_destination", statusCode: null });
-  expect(delivery.attempts[0].responseBody).toContain("localhost");
+  expect(delivery.attempts[0].responseBody).toMatch(
+    /^localhost resolves to (127\.0\.0\.1|::1), which is a loopback address; to allow it/,
+  );
   expect(named.id).toBe(delivery.endpointId);
   expect(canary.requests).toHaveLength(0);
 }, 30_000);
