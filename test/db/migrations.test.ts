@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderEmbeddedMigrations } from "../../scripts/embed-migrations.ts";
@@ -23,6 +23,7 @@ describe("migrations", () => {
       expect(await isFullyMigrated(database.client)).toBe(true);
     } finally {
       database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -35,6 +36,7 @@ describe("migrations", () => {
       expect([mode.rows[0]?.[0], sync.rows[0]?.[0]]).toEqual(["wal", 2]);
     } finally {
       database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

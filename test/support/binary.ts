@@ -6,6 +6,7 @@
 import { chmodSync, copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removeAtEnd } from "./leftovers.ts";
 import { projectRoot } from "./relay.ts";
 
 export const buildTimeoutMs = 180_000;
@@ -14,7 +15,8 @@ let built: Promise<string> | undefined;
 
 function buildOnce(): Promise<string> {
   built ??= (async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "hookrelay-build-")), "hookrelay");
+    const dir = removeAtEnd(mkdtempSync(join(tmpdir(), "hookrelay-build-")));
+    const path = join(dir, "hookrelay");
     const build = Bun.spawn(
       [process.execPath, "--no-install", "scripts/build.ts", "src/main.ts", path],
       { cwd: projectRoot, stdout: "pipe", stderr: "pipe" },

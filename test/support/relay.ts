@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { removeAtEnd } from "./leftovers.ts";
 import { waitFor } from "./wait.ts";
 
 export const projectRoot = join(import.meta.dir, "..", "..");
@@ -31,8 +32,9 @@ export interface Relay {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Removed after the run (leftovers.ts), also when the test that made it never cleans up. */
 export function makeDataDir(): string {
-  return mkdtempSync(join(tmpdir(), "hookrelay-test-"));
+  return removeAtEnd(mkdtempSync(join(tmpdir(), "hookrelay-test-")));
 }
 
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
