@@ -2,6 +2,8 @@
  * Builds the plugin registry a relay runs with: the built-ins, plus every plugin file in the
  * configured directory, whose calls run in the worker sandbox.
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Logger } from "../observability/logger.ts";
 import { builtinPlugins } from "./builtin/index.ts";
 import { listPluginFiles, loadPluginFiles } from "./load-plugins.ts";
@@ -29,11 +31,13 @@ export async function startPluginHost(options: PluginHostOptions): Promise<Plugi
     takenNames: new Set(builtins.map((b) => `${b.plugin.kind}:${b.plugin.name}`)),
   });
   const sandbox = user.length > 0 ? new PluginSandbox({ timeoutMs: options.timeoutMs }) : undefined;
+  const dir = resolve(options.pluginsDir);
   if (user.length > 0) {
-    options.log.info(
-      { plugins: user.map((u) => u.plugin.name), dir: options.pluginsDir },
-      "loaded plugins",
-    );
+    options.log.info({ plugins: user.map((u) => u.plugin.name), dir }, "loaded plugins");
+  } else {
+    // A directory that is not where the operator thinks (the working directory, or relative
+    // to the config file) would otherwise fail silently: say where the relay looked.
+    options.log.info({ dir, exists: existsSync(dir) }, "no plugin files; built-ins only");
   }
   return {
     registry: new PluginRegistry([...builtins, ...user], sandbox, options.timeoutMs),

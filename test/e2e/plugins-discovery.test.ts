@@ -125,4 +125,15 @@ describe("the plugins directory", () => {
     const loaded = relay.logs.find((line) => line.msg === "loaded plugins");
     expect(loaded).toMatchObject({ plugins: ["shout"], dir: join(workdir.dir, "plugins") });
   });
+
+  test("when it holds no plugin, the log says where the relay looked", async () => {
+    using workdir = tempPluginsDir([]);
+    await using relay = await startRelay({
+      cwd: workdir.dir,
+      command: [process.execPath, "--no-install", join(projectRoot, "src", "main.ts")],
+    });
+
+    const none = relay.logs.find((line) => line.msg === "no plugin files; built-ins only");
+    expect(none).toMatchObject({ dir: join(workdir.dir, "plugins"), exists: false });
+  });
 });
