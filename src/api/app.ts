@@ -153,8 +153,20 @@ function deepestUnionIssue(issue: Issue): Issue {
 function describeIssue(issue: Issue): string {
   const message = "message" in issue && typeof issue.message === "string" ? issue.message : "";
   if (/unexpected property|additional properties/i.test(message)) return "is not a known field";
-  if (/union/i.test(message)) return "is not one of the allowed values";
+  if (/union/i.test(message)) {
+    const allowed = literalChoices(issue);
+    return allowed ? `must be one of ${allowed}` : "is not one of the allowed values";
+  }
   return message ? message.charAt(0).toLowerCase() + message.slice(1) : "is invalid";
+}
+
+/** A union of literals (a status filter, say) as `"a", "b" or "c"`; undefined otherwise. */
+function literalChoices(issue: Issue): string | undefined {
+  const members = (issue as { schema?: { anyOf?: { const?: unknown }[] } }).schema?.anyOf;
+  if (!members || members.length === 0) return undefined;
+  if (!members.every((member) => typeof member.const === "string")) return undefined;
+  const quoted = members.map((member) => JSON.stringify(member.const));
+  return quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
 }
 
 /**

@@ -305,6 +305,17 @@ describe("paths and query parameters", () => {
     await expectProblem(await relay.api(path), { status: 422, slug: "validation-failed", field });
   });
 
+  test("a refused status filter lists the statuses there are", async () => {
+    const problem = await expectProblem(await relay.api("/v1/deliveries?status=failed"), {
+      status: 422,
+      slug: "validation-failed",
+      field: "query:status",
+    });
+    expect(problem.detail).toBe(
+      'query:status: must be one of "pending", "succeeded", "dead", "cancelled" or "skipped"',
+    );
+  });
+
   test("answers an unknown route with a 404 problem", async () => {
     await expectProblem(await relay.api("/v1/widgets"), { status: 404, slug: "not-found" });
     await expectProblem(await relay.api("/nowhere"), { status: 404, slug: "not-found" });
