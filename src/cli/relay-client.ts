@@ -60,7 +60,12 @@ function remoteError(status: number, text: string): HookrelayError {
   } catch {
     // Not problem+json (a proxy's error page, say): show its start as it is.
   }
-  return new HookrelayError("ERR_REMOTE", `the relay answered ${status} ${summary}`);
+  // The API's own advice (send a bearer token) is for HTTP clients; say where this one's is.
+  const advice =
+    status === 401
+      ? "; the token comes from --token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or <data-dir>/api-token"
+      : "";
+  return new HookrelayError("ERR_REMOTE", `the relay answered ${status} ${summary}${advice}`);
 }
 
 /** Every page of a cursor-paged list, up to `limit` items (undefined: all of them). */

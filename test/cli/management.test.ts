@@ -73,6 +73,21 @@ describe("management commands", () => {
   );
 
   test(
+    "a wrong token is answered with where the command took its token from",
+    async () => {
+      await using relay = await startRelay();
+      const run = await runCli(["endpoints", "list"], {
+        HOOKRELAY_URL: relay.url,
+        HOOKRELAY_TOKEN: "wrong-token-0123456789abcdef",
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toStartWith("hookrelay: the relay answered 401 unauthorized: ");
+      expect(run.stderr).toContain("--token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or");
+    },
+    slow,
+  );
+
+  test(
     "publish and inspect events and deliveries, and retry one",
     async () => {
       using receiver = startReceiver();
