@@ -72,7 +72,8 @@ export class SecretCipher {
     if (!key || !iv || !data) {
       throw new HookrelayError(
         "ERR_CONFIG",
-        `a secret is sealed with key ${id}, which is not configured`,
+        `a secret is sealed with key ${id}, which is not configured: ` +
+          "add that key to HOOKRELAY_SECRET_KEYS",
         {
           detail: "Add the key it was sealed with to HOOKRELAY_SECRET_KEYS (after the newest)",
         },

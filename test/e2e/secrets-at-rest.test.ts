@@ -73,3 +73,20 @@ test("warns at start when no key is configured", async () => {
   );
   expect(warning).toBeDefined();
 }, 30_000);
+
+test("a start without the key a secret was sealed with fails and names the setting", async () => {
+  const [oldKey, otherKey] = [
+    randomBytes(32).toString("base64"),
+    randomBytes(32).toString("base64"),
+  ];
+  const dataDir = makeDataDir();
+  const first = await startRelay({ dataDir, env: { HOOKRELAY_SECRET_KEYS: oldKey } });
+  await first.json("/v1/endpoints", { method: "POST", json: { url: "https://example.com/h" } });
+  await first.kill("SIGTERM");
+
+  const refused = startRelay({ dataDir, env: { HOOKRELAY_SECRET_KEYS: otherKey } });
+  await expect(refused).rejects.toThrow(
+    `a secret is sealed with key ${keyId(oldKey)}, which is not configured: ` +
+      "add that key to HOOKRELAY_SECRET_KEYS",
+  );
+});
