@@ -115,17 +115,30 @@ export const maxErrorReasonLength = 200;
 /**
  * What an operator needs to tell failures apart: Bun's fetch errors carry a system code
  * (ECONNREFUSED, ECONNRESET, EPROTO for a failed TLS handshake, a certificate error's name)
- * and a sentence. Their `path`, the URL with any token in its query, is left out.
+ * and a sentence. Their `path` is left out, and so is every URL in the sentence but its
+ * origin: for a broken answer (bad gzip, a bad chunk, a bad status line) Bun writes
+ * `fetching "<url>"`, and the path or query of an endpoint's URL may hold its token.
  */
 function describeFetchError(error: unknown, code: AttemptErrorCode, timeoutMs: number): string {
   if (code === "timeout") return `no complete answer within ${timeoutMs} ms`;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = withoutUrlPaths(error instanceof Error ? error.message : String(error));
   const systemCode = (error as { code?: unknown } | null | undefined)?.code;
   const reason =
     typeof systemCode !== "string" || message.startsWith(systemCode)
       ? message
       : `${systemCode}: ${message}`;
   return reason.slice(0, maxErrorReasonLength);
+}
+
+function withoutUrlPaths(message: string): string {
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
+    try {
+      const origin = new URL(url).origin;
+      return origin === "null" ? "<url>" : origin;
+    } catch {
+      return "<url>";
+    }
+  });
 }
 
 function classifyFetchError(
