@@ -120,7 +120,9 @@ export function nestingDepth(text: string): number {
  * Two patterns, not one alternation: each alone scans a 1 MiB body several times faster.
  */
 const longExponent = /\d[eE]\+?\d{3}/;
-const longDigitRun = /\d{200}/;
+// Anchored at a run's start: a bare \d{200} tried again at every digit of a run just short of
+// 200, which made a body of 199-digit runs take 100 ms per MiB instead of 2.
+const longDigitRun = /(?:^|\D)\d{200}/;
 
 const maxReportedNumbers = 10;
 
