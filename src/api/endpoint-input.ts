@@ -5,6 +5,7 @@ import {
   type DestinationPolicy,
   describeUrlBlock,
 } from "../delivery/destination-guard.ts";
+import { describeEndpointUrlProblem } from "../delivery/endpoint-url.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoint-secret.ts";
 import { isReservedHeader } from "../delivery/reserved-headers.ts";
@@ -51,7 +52,8 @@ export function checkEndpointInput(
     );
   }
   if (input.url !== undefined) {
-    const problem = describeUrlProblem(input.url) ?? describeBlock(new URL(input.url), policy);
+    const problem =
+      describeEndpointUrlProblem(input.url) ?? describeBlock(new URL(input.url), policy);
     if (problem) problems.push({ field: "/url", message: problem });
   }
   input.eventTypes?.forEach((pattern, i) => {
@@ -84,23 +86,6 @@ export function checkEndpointInput(
     }
   }
   if (problems.length > 0) throw validationError(problems);
-}
-
-function describeUrlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "must be an absolute http or https URL";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return "must be an absolute http or https URL";
-  }
-  if (url.username || url.password) return "must not contain credentials; use headers";
-  if (!url.hostname) return "must name a host";
-  // The URL parser allows port 0, but nothing can listen there: every attempt would fail.
-  if (url.port === "0") return "must not use port 0; give a port from 1 to 65535 or none";
-  return undefined;
 }
 
 export const defaultScheme = "standard-webhooks";

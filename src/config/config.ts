@@ -12,6 +12,7 @@ import type { DeclaredEndpoint } from "./declared-endpoints.ts";
 import type { DeclaredSource } from "./declared-sources.ts";
 import { flagOf, type SettingName, settings } from "./settings.ts";
 import { describeNetworkProblems } from "../delivery/destination-guard.ts";
+import { describeEndpointUrlProblem } from "../delivery/endpoint-url.ts";
 import { readSecretKeys } from "./secret-keys.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
@@ -200,6 +201,10 @@ export function loadConfig(
   };
   for (const problem of describeNetworkProblems(config.allowedNetworks)) {
     problems.push(`${where("allowPrivateNetworks")}: ${problem}`);
+  }
+  if (config.operationalWebhookUrl !== undefined) {
+    const problem = describeEndpointUrlProblem(config.operationalWebhookUrl);
+    if (problem) problems.push(`${where("operationalWebhookUrl")}: ${problem}`);
   }
   checkRelations(config, where, problems);
 

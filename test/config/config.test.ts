@@ -49,6 +49,22 @@ describe("loadConfig", () => {
     }
   });
 
+  test.each([
+    ["not a url", "must be an absolute http or https URL"],
+    ["ftp://alerts.example/hook", "must be an absolute http or https URL"],
+    ["https://user:pw@alerts.example/hook", "must not contain credentials"],
+    ["https://alerts.example:0/hook", "must not use port 0"],
+  ])("refuses the operational webhook URL %s as an endpoint URL", (url, message) => {
+    expect(() => loadConfig({ HOOKRELAY_OPERATIONAL_WEBHOOK_URL: url })).toThrow(
+      new RegExp(`HOOKRELAY_OPERATIONAL_WEBHOOK_URL.*${message}`),
+    );
+  });
+
+  test("keeps a good operational webhook URL", () => {
+    const url = "https://alerts.example/hook";
+    expect(loadConfig({ HOOKRELAY_OPERATIONAL_WEBHOOK_URL: url }).operationalWebhookUrl).toBe(url);
+  });
+
   test("refuses a short API token", () => {
     expect(() => loadConfig({ HOOKRELAY_API_TOKEN: "short" })).toThrow(/HOOKRELAY_API_TOKEN/);
   });
