@@ -1,6 +1,10 @@
 /** Entry point of `hookrelay` and of the compiled binary. */
-import { buildProgram } from "./cli/program.ts";
-import { HookrelayError } from "./errors/hookrelay-error.ts";
+import { holdEarlySignals } from "./cli/early-signals.ts";
+
+// Before anything else loads: the rest of the program takes a few hundred milliseconds.
+holdEarlySignals();
+const { buildProgram } = await import("./cli/program.ts");
+const { HookrelayError } = await import("./errors/hookrelay-error.ts");
 
 try {
   await buildProgram().parseAsync(process.argv);

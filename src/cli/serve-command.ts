@@ -7,6 +7,7 @@ import { type Config, type ConfigFlags, loadConfig } from "../config/config.ts";
 import { describeConfig } from "../config/redact.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { type RunningRelay, startRelay } from "../server/relay.ts";
+import { releaseEarlySignals } from "./early-signals.ts";
 import { prettyDestination } from "./pretty-log.ts";
 import { createSystemdNotifier, type SystemdNotifier } from "./systemd-notify.ts";
 
@@ -36,10 +37,13 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
       process.exit(1);
     }
   };
+  releaseEarlySignals();
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
+    // A drain under way has stopped what a reload would start again (retention, claims).
+    if (stopping) return;
     // One reload at a time: a second SIGHUP waits for the first, then reads the file again.
     reloading = reloading.then(async () => reload(await started, flags, log, notifier));
   });
