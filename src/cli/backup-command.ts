@@ -11,6 +11,7 @@ import { createClient } from "@libsql/client";
 import type { Command } from "commander";
 import { type ConfigFlags, loadConfig } from "../config/config.ts";
 import { redactDatabaseUrl } from "../config/redact.ts";
+import { databaseFilePath } from "../db/client.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { print, printRecord } from "./output.ts";
 
@@ -40,7 +41,7 @@ export async function runBackup(file: string, flags: ConfigFlags & { json?: bool
         `libSQL server with its own tools (${redactDatabaseUrl(config.databaseUrl)})`,
     );
   }
-  const source = config.databaseUrl.slice("file:".length).replace(/\?.*$/, "");
+  const source = databaseFilePath(config.databaseUrl);
   if (!existsSync(source)) {
     throw new HookrelayError("ERR_DATABASE", `no database at ${source}`);
   }

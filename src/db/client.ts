@@ -28,13 +28,18 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
+/** The file a `file:` URL names, without its query (`?tls=0` and the like). */
+export function databaseFilePath(url: string): string {
+  return url.slice("file:".length).replace(/\?.*$/, "");
+}
+
 export async function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   cacheStatements();
   const isFile = url.startsWith("file:");
-  if (isFile) mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
+  if (isFile) mkdirSync(dirname(databaseFilePath(url)), { recursive: true });
   const client = createClient({
     url,
     intMode: "number",
@@ -85,7 +90,7 @@ export async function openWriteConnection(
     ...({ timeout: options.busyTimeoutMs ?? 5_000 } as object),
   });
   await client.execute("PRAGMA synchronous = NORMAL");
-  const wal = new WalSync(database.url.slice("file:".length));
+  const wal = new WalSync(databaseFilePath(database.url));
   return {
     orm: drizzle(client, { schema }),
     flush: () => wal.sync(),

@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createClient } from "@libsql/client";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { databaseFilePath } from "../db/client.ts";
 
 export interface DatabaseLock {
   path: string;
@@ -19,7 +20,7 @@ export interface DatabaseLock {
 /** The lock file beside an embedded database, or in the data directory for a remote one. */
 export function lockPathFor(databaseUrl: string, dataDir: string): string {
   if (!databaseUrl.startsWith("file:")) return join(dataDir, "hookrelay.lock.db");
-  const file = databaseUrl.slice("file:".length).replace(/\?.*$/, "");
+  const file = databaseFilePath(databaseUrl);
   return join(dirname(file), `${basename(file).replace(/\.db$/, "")}.lock.db`);
 }
 

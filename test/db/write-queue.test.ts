@@ -1,10 +1,15 @@
 /** The single writer's batches, on a real libSQL file. */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { type Database, openDatabase, openWriteConnection } from "../../src/db/client.ts";
+import {
+  type Database,
+  databaseFilePath,
+  openDatabase,
+  openWriteConnection,
+} from "../../src/db/client.ts";
 import { type BatchKind, WriteQueue } from "../../src/db/write-queue.ts";
 
 let dir: string;
@@ -201,6 +206,22 @@ describe("flushing before answering", () => {
       expect(connection.flush).toBeDefined();
     } finally {
       connection.close();
+    }
+  });
+
+  test("a file URL with a query flushes the file it names", async () => {
+    const path = join(dir, "query.db");
+    const withQuery = await openDatabase(`file:${path}?tls=0`);
+    const connection = await openWriteConnection(withQuery);
+    try {
+      const durable = new WriteQueue(connection.orm, { flush: connection.flush });
+      await durable.run((tx) => tx.run(sql`CREATE TABLE t (id INTEGER)`));
+      await durable.run((tx) => tx.run(sql`INSERT INTO t VALUES (1)`));
+      expect(existsSync(`${path}-wal`)).toBe(true);
+      expect(databaseFilePath(`file:${path}?tls=0`)).toBe(path);
+    } finally {
+      connection.close();
+      withQuery.close();
     }
   });
 });
