@@ -28,17 +28,26 @@ const installed = Symbol.for("hookrelay.statementCache");
 
 type Prepare = (this: Database.Database, sql: string) => Database.Statement;
 
+const schemaChange = /^\s*(?:CREATE|ALTER|DROP)\b/i;
+
 /** Idempotent: a second call (another import path, a test) keeps the first wrapper. */
 export function cacheStatements(): void {
   const prototype = Database.prototype as unknown as Record<PropertyKey, unknown>;
   if (prototype[installed]) return;
   const prepare = prototype.prepare as Prepare;
   const close = prototype.close as (this: Database.Database) => void;
+  const exec = prototype.exec as (this: Database.Database, sql: string) => void;
   const caches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
   prototype.prepare = function cachedPrepare(this: Database.Database, sql: string) {
     // A closed connection must fail as it would without the cache, not hand out a statement.
     if (!this.open) return prepare.call(this, sql);
+    // A schema change (a migration) may change what a kept statement's columns are: start
+    // over on this connection, and keep no DDL itself.
+    if (schemaChange.test(sql)) {
+      caches.delete(this);
+      return prepare.call(this, sql);
+    }
     let cache = caches.get(this);
     if (!cache) {
       cache = new Map();
@@ -57,6 +66,11 @@ export function cacheStatements(): void {
     cache.set(sql, statement);
     if (cache.size > perConnection) cache.delete(cache.keys().next().value as string);
     return statement;
+  };
+  // A script may hold DDL anywhere; it is rare (migrations) and forgetting is cheap.
+  prototype.exec = function execAndForget(this: Database.Database, sql: string) {
+    caches.delete(this);
+    return exec.call(this, sql);
   };
   prototype.close = function closeAndForget(this: Database.Database) {
     caches.delete(this);

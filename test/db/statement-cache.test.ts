@@ -95,3 +95,14 @@ test("a closed connection refuses to prepare, as it would without the cache", ()
   raw.close();
   expect(() => raw.prepare(select)).toThrow();
 });
+
+test("a schema change on the connection starts its cache over", async () => {
+  const selectAll = "SELECT * FROM notes";
+  await database.client.execute({ sql: "INSERT INTO notes VALUES (1, 'one')" });
+  const before = await database.client.execute(selectAll);
+  expect(before.columns).toEqual(["id", "text"]);
+  await database.client.execute("ALTER TABLE notes ADD COLUMN extra TEXT");
+  const after = await database.client.execute(selectAll);
+  expect(after.columns).toEqual(["id", "text", "extra"]);
+  expect(Object.keys(after.rows[0] ?? {})).toEqual(["id", "text", "extra"]);
+});
