@@ -10,9 +10,9 @@ import {
   ingestAccepted,
   uniqueSourceName,
 } from "../fixtures/inbound/inbound-fixtures.ts";
-import { startReceiver } from "../support/receiver.ts";
+import { startHeldReceiver, startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
-import { type Delivery, gate, waitForRequests, waitForStatus, webhookIds } from "./api-fixtures.ts";
+import { type Delivery, waitForRequests, waitForStatus, webhookIds } from "./api-fixtures.ts";
 
 const plainJson = { body: '{"n":1}', headers: { "content-type": "application/json" } };
 
@@ -27,11 +27,7 @@ test("cancels a delivery waiting in memory for the destination a PATCH drops", a
   // One slot: the first event is in flight, the second waits in memory for the slot.
   const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
   await using relay = await startRelay({ env });
-  const held = gate();
-  using dropped = startReceiver(async () => {
-    await held.promise;
-    return new Response("ok");
-  });
+  using dropped = startHeldReceiver();
   using replacement = startReceiver();
   const source = await createSource(relay, {
     name: uniqueSourceName("moving"),
@@ -46,7 +42,7 @@ test("cancels a delivery waiting in memory for the destination a PATCH drops", a
     method: "PATCH",
     json: { destinations: [{ url: replacement.url }] },
   });
-  held.open();
+  dropped.release();
   // One slot, so the third event goes out only after whatever the second did.
   const third = await ingestAccepted(relay, source.name, plainJson);
   await waitForStatus(relay, (await deliveryOf(relay, third.eventId)).id, "succeeded");

@@ -6,17 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startReceiver } from "../support/receiver.ts";
+import { startHeldReceiver, startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
-import {
-  type Endpoint,
-  gate,
-  type Page,
-  publish,
-  waitForStatus,
-  webhookIds,
-} from "./api-fixtures.ts";
+import { type Endpoint, type Page, publish, waitForStatus, webhookIds } from "./api-fixtures.ts";
 import { slow, useTempDir } from "./ops-support.ts";
 
 async function signGithub(secret: string, body: string): Promise<string> {
@@ -80,11 +73,7 @@ describe("declared endpoints and sources", () => {
     "SIGHUP adds an endpoint while deliveries are in flight, and none is lost",
     async () => {
       using dir = useTempDir();
-      const held = gate();
-      using first = startReceiver(async () => {
-        await held.promise;
-        return new Response("ok");
-      });
+      using first = startHeldReceiver();
       using second = startReceiver();
       const path = join(dir.path, "hookrelay.toml");
       writeFileSync(path, endpointToml("first", first.url));
@@ -107,7 +96,7 @@ describe("declared endpoints and sources", () => {
       expect(reloaded.applied).toEqual(["delivery.endpoint_concurrency", "endpoints"]);
       const after = (await publish(relay, { type: "t.x", payload: { i: "after" } })).body;
       expect(after.deliveries).toHaveLength(2);
-      held.open();
+      first.release();
 
       for (const event of [...before, after]) {
         for (const delivery of event.deliveries) {
@@ -126,11 +115,7 @@ describe("declared endpoints and sources", () => {
     "SIGHUP sends a delivery waiting in memory to the endpoint's new URL",
     async () => {
       using dir = useTempDir();
-      const held = gate();
-      using before = startReceiver(async () => {
-        await held.promise;
-        return new Response("ok");
-      });
+      using before = startHeldReceiver();
       using after = startReceiver();
       const path = join(dir.path, "hookrelay.toml");
       writeFileSync(path, endpointToml("moving", before.url));
@@ -145,7 +130,7 @@ describe("declared endpoints and sources", () => {
       const moved = endpointToml("moving", after.url);
       const summary = await reload(relay, path, moved, "declared endpoints applied");
       expect(summary).toMatchObject({ updated: [endpoint!.id] });
-      held.open();
+      before.release();
       await waitForStatus(relay, first.deliveries[0]!.id, "succeeded");
       await waitForStatus(relay, second.deliveries[0]!.id, "succeeded");
       expect(webhookIds(before.requests)).toEqual([first.id]);

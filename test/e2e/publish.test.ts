@@ -1,6 +1,6 @@
 /** Publishing events: the envelope on the wire, idempotency, fan-out and type filters. */
 import { describe, expect, test } from "bun:test";
-import { startReceiver } from "../support/receiver.ts";
+import { startHeldReceiver, startReceiver } from "../support/receiver.ts";
 import { startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -9,7 +9,6 @@ import {
   type Page,
   type Published,
   createEndpoint,
-  gate,
   getDelivery,
   isoTime,
   publish,
@@ -293,11 +292,7 @@ describe("disabled endpoints", () => {
   test("signs a delivery waiting in memory with the secret rotated in meanwhile", async () => {
     const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
     await using relay = await startRelay({ env });
-    const release = gate();
-    using receiver = startReceiver(async () => {
-      await release.promise;
-      return ok();
-    });
+    using receiver = startHeldReceiver();
     const endpoint = await createEndpoint(relay, { url: receiver.url });
     await publish(relay, { type: "slot.one", payload: {} });
     await waitForRequests(receiver, 1, "the first attempt to be in flight");
@@ -306,7 +301,7 @@ describe("disabled endpoints", () => {
       `/v1/endpoints/${endpoint.id}/rotate-secret`,
       { method: "POST", json: { overlapSeconds: 0 } },
     );
-    release.open();
+    receiver.release();
     await waitForStatus(relay, second.body.deliveries[0]!.id, "succeeded");
     const sent = receiver.requests[1]!;
     expect(sent.headers["webhook-id"]).toBe(second.body.id);
@@ -318,18 +313,14 @@ describe("disabled endpoints", () => {
     // One slot: the first event is in flight, the second waits in memory for the slot.
     const env = { HOOKRELAY_CONCURRENCY: "1", HOOKRELAY_ENDPOINT_CONCURRENCY: "1" };
     await using relay = await startRelay({ env });
-    const release = gate();
-    using receiver = startReceiver(async () => {
-      await release.promise;
-      return ok();
-    });
+    using receiver = startHeldReceiver();
     const endpoint = await createEndpoint(relay, { url: receiver.url });
     const first = await publish(relay, { type: "slot.one", payload: {} });
     await waitForRequests(receiver, 1, "the first attempt to be in flight");
     const second = await publish(relay, { type: "slot.two", payload: {} });
     const path = `/v1/endpoints/${endpoint.id}`;
     await relay.json(path, { method: "PATCH", json: { enabled: false } });
-    release.open();
+    receiver.release();
     await waitForStatus(relay, first.body.deliveries[0]!.id, "succeeded");
     await Bun.sleep(300);
     expect(receiver.requests).toHaveLength(1);

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ReceivedRequest, startReceiver } from "../support/receiver.ts";
+import { type ReceivedRequest, startHeldReceiver, startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -86,11 +86,7 @@ describe("a relay sent SIGTERM", () => {
 
   test("refuses new connections while an in-flight delivery drains", async () => {
     const env = { HOOKRELAY_SHUTDOWN_GRACE: "5s", HOOKRELAY_ATTEMPT_TIMEOUT: "30s" };
-    const drained = gate();
-    using receiver = startReceiver(async () => {
-      await drained.promise;
-      return new Response("ok");
-    });
+    using receiver = startHeldReceiver();
     await using relay = await startRelay({ env });
     await createEndpoint(relay, { url: receiver.url });
     await publishNamed(relay, "in-flight");
@@ -100,7 +96,7 @@ describe("a relay sent SIGTERM", () => {
     try {
       await waitFor("the relay to refuse a new publish", () => isRefused(relay), 3_000);
     } finally {
-      drained.open();
+      receiver.release();
     }
     expect(await exited).toBe(0);
   });

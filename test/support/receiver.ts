@@ -55,3 +55,21 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
     [Symbol.dispose]: stop,
   };
 }
+
+export interface HeldReceiver extends Receiver {
+  /** Lets every held request, and every later one, through with `200 ok`. */
+  release(): void;
+}
+
+/** A receiver that holds each request unanswered until `release()`: its attempts stay in flight. */
+export function startHeldReceiver(): HeldReceiver {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const receiver = startReceiver(async () => {
+    await released;
+    return new Response("ok");
+  });
+  return Object.assign(receiver, { release });
+}
