@@ -56,15 +56,6 @@ export function describeUrlBlock(url: URL, policy: DestinationPolicy): string | 
   return describeSchemeBlock(url, policy) ?? judgeAddress(bareHost(url.hostname), policy)?.block;
 }
 
-/** Why an address is refused, or undefined when it may be connected to. */
-export function describeAddressBlock(
-  address: string,
-  policy: DestinationPolicy,
-): string | undefined {
-  const verdict = judgeAddress(address, policy);
-  return verdict ? verdict.block : `${address} is not an IP address`;
-}
-
 /** Resolves the URL's host and checks every address; returns the one to connect to. */
 export async function resolveDestination(
   url: URL,
