@@ -70,7 +70,9 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     });
   } catch (error) {
     const code = classifyFetchError(error, timeout, request.signal);
-    return finish(failure(code, describeFetchError(error, code, request.timeoutMs)));
+    return finish(
+      failure(code, describeFetchError(error, code, request.timeoutMs, [url, request.url])),
+    );
   }
   try {
     const captured = await readCapped(response, request.responseBodyMaxBytes);
@@ -83,7 +85,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     });
   } catch (error) {
     const code = classifyFetchError(error, timeout, request.signal);
-    const reason = describeFetchError(error, code, request.timeoutMs);
+    const reason = describeFetchError(error, code, request.timeoutMs, [url, request.url]);
     return finish({ ...failure(code, reason), statusCode: response.status });
   }
 }
@@ -119,9 +121,14 @@ export const maxErrorReasonLength = 200;
  * origin: for a broken answer (bad gzip, a bad chunk, a bad status line) Bun writes
  * `fetching "<url>"`, and the path or query of an endpoint's URL may hold its token.
  */
-function describeFetchError(error: unknown, code: AttemptErrorCode, timeoutMs: number): string {
+function describeFetchError(
+  error: unknown,
+  code: AttemptErrorCode,
+  timeoutMs: number,
+  sent: (URL | string)[],
+): string {
   if (code === "timeout") return `no complete answer within ${timeoutMs} ms`;
-  const message = withoutUrlPaths(error instanceof Error ? error.message : String(error));
+  const message = withoutUrlPaths(error instanceof Error ? error.message : String(error), sent);
   const systemCode = (error as { code?: unknown } | null | undefined)?.code;
   const reason =
     typeof systemCode !== "string" || message.startsWith(systemCode)
@@ -130,15 +137,31 @@ function describeFetchError(error: unknown, code: AttemptErrorCode, timeoutMs: n
   return reason.slice(0, maxErrorReasonLength);
 }
 
-function withoutUrlPaths(message: string): string {
-  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
-    try {
-      const origin = new URL(url).origin;
-      return origin === "null" ? "<url>" : origin;
-    } catch {
-      return "<url>";
-    }
-  });
+/**
+ * The URLs the request went to are replaced where they appear whole; then any quoted URL
+ * (a path may hold `'`, which the URL parser leaves as it is, but never a bare `"`), then
+ * any other run that looks like one.
+ */
+function withoutUrlPaths(message: string, sent: (URL | string)[]): string {
+  let text = message;
+  for (const url of sent) {
+    const href = typeof url === "string" ? url : url.href;
+    text = text.replaceAll(href, originOf(href));
+  }
+  text = text.replace(
+    /"([a-z][a-z0-9+.-]*:\/\/[^"]*)"/gi,
+    (_, url: string) => `"${originOf(url)}"`,
+  );
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, originOf);
+}
+
+function originOf(url: string): string {
+  try {
+    const origin = new URL(url).origin;
+    return origin === "null" ? "<url>" : origin;
+  } catch {
+    return "<url>";
+  }
 }
 
 function classifyFetchError(
