@@ -97,6 +97,20 @@ export function allowHint(address: string): string {
   return `to allow it, add ${allowRangeFor(address)} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`;
 }
 
+/**
+ * Classes whose whole range is one site's own network, so allowing the range allows no more
+ * than the operator means. Any other class gets the address alone: NAT64, 6to4 or Teredo
+ * ranges carry every IPv4 address inside them (the metadata address and loopback included),
+ * and multicast or reserved ranges are nobody's receiver.
+ */
+const localClasses = new Set([
+  "private",
+  "loopback",
+  "linkLocal",
+  "carrierGradeNat",
+  "uniqueLocal",
+]);
+
 function allowRangeFor(text: string): string {
   let parsed: Address;
   try {
@@ -107,8 +121,9 @@ function allowRangeFor(text: string): string {
   if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
-  const match = specialRangesOf(parsed).find(([network, bits]) => parsed.match(network, bits));
   const whole = parsed.kind() === "ipv4" ? 32 : 128;
+  if (!localClasses.has(parsed.range())) return `${parsed.toString()}/${whole}`;
+  const match = specialRangesOf(parsed).find(([network, bits]) => parsed.match(network, bits));
   return match ? `${match[0].toString()}/${match[1]}` : `${parsed.toString()}/${whole}`;
 }
 

@@ -133,6 +133,11 @@ describe("the allow-list hint", () => {
     ["fd00::5", "fc00::/7"],
     ["::ffff:10.1.1.1", "10.0.0.0/8"],
     ["::a00:1", "::a00:1/128"],
+    // Ranges that embed all of IPv4 are never suggested whole.
+    ["64:ff9b::a00:1", "64:ff9b::a00:1/128"],
+    ["2002:a00:1::1", "2002:a00:1::1/128"],
+    ["2001::1", "2001::1/128"],
+    ["224.0.0.1", "224.0.0.1/32"],
   ])("names the range that allows %s: %s", (address, range) => {
     expect(allowHint(address)).toBe(
       `to allow it, add ${range} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`,
