@@ -1,9 +1,11 @@
 /** Entry point of `hookrelay` and of the compiled binary. */
-import { holdEarlySignals } from "./cli/early-signals.ts";
+import { holdEarlySignals, releaseEarlySignals } from "./cli/early-signals.ts";
 
 // Before anything else loads: the rest of the program takes a few hundred milliseconds.
 holdEarlySignals();
 const { buildProgram } = await import("./cli/program.ts");
+// Only `serve` has a use for SIGHUP; any other command ends on a hangup as usual.
+if (process.argv[2] !== "serve") releaseEarlySignals();
 const { HookrelayError } = await import("./errors/hookrelay-error.ts");
 
 try {

@@ -45,7 +45,11 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     // A drain under way has stopped what a reload would start again (retention, claims).
     if (stopping) return;
     // One reload at a time: a second SIGHUP waits for the first, then reads the file again.
-    reloading = reloading.then(async () => reload(await started, flags, log, notifier));
+    // A shutdown that began meanwhile cancels what is still queued.
+    reloading = reloading.then(async () => {
+      const relay = await started;
+      if (!stopping) await reload(relay, flags, log, notifier);
+    });
   });
   const relay = await started;
   if (!stopping) notifier.ready(`listening on ${relay.url}`);

@@ -1,10 +1,14 @@
 /**
- * A SIGHUP while the relay is still loading must not end it: until `serve` installs its
- * reload handler, a few hundred milliseconds after exec, the default action would.
+ * Signals around start and stop: a SIGHUP while the relay is still loading must not end it
+ * (until `serve` installs its reload handler, the default action would), and a SIGTERM stops
+ * the reloads queued behind a running one.
  */
 import { expect, test } from "bun:test";
-import { makeDataDir, projectRoot } from "../support/relay.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeDataDir, projectRoot, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
+import { useTempDir } from "./ops-support.ts";
 
 test("SIGHUPs sent while the relay starts leave it running, and it comes up", async () => {
   const child = Bun.spawn([process.execPath, "--no-install", "src/main.ts", "serve"], {
@@ -46,4 +50,35 @@ test("SIGHUPs sent while the relay starts leave it running, and it comes up", as
     child.kill("SIGKILL");
     await child.exited;
   }
+});
+
+test("a SIGTERM cancels the reloads still queued behind a running one", async () => {
+  using dir = useTempDir();
+  const path = join(dir.path, "hookrelay.toml");
+  // Enough declared endpoints that each reload takes a while to apply.
+  const declare = (tag: string) =>
+    Array.from(
+      { length: 400 },
+      (_, i) => `[[endpoints]]\nname = "e${i}"\nurl = "https://example.com/${tag}/${i}"\n`,
+    ).join("\n");
+  writeFileSync(path, declare("a"));
+  await using relay = await startRelay({ env: { HOOKRELAY_CONFIG: path } });
+  writeFileSync(path, declare("b"));
+  // Spaced, since signals of one kind sent at once may arrive as one.
+  for (let i = 0; i < 4; i++) {
+    relay.process.kill("SIGHUP");
+    await Bun.sleep(15);
+  }
+  expect(await relay.kill("SIGTERM")).toBe(0);
+  const shutdownAt = relay.logs.findIndex((line) => line.msg === "shutting down");
+  expect(shutdownAt).toBeGreaterThan(-1);
+  const applied = relay.logs
+    .map((line) => line.msg)
+    .filter((msg) => msg === "configuration reloaded");
+  // At most the reload that was running when the signal came finishes; none starts after it.
+  const startedAfter = relay.logs
+    .slice(shutdownAt)
+    .filter((line) => line.msg === "declared endpoints applied").length;
+  expect(startedAfter).toBeLessThanOrEqual(1);
+  expect(applied.length).toBeLessThan(4);
 });
