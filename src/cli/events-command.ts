@@ -23,6 +23,7 @@ const deliveryColumns = {
   status: "status",
   attemptCount: "attempts",
   lastStatusCode: "last status",
+  lastError: "last error",
   nextAttemptAt: "next attempt",
 };
 

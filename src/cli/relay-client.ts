@@ -45,13 +45,13 @@ export function createRelayClient(options: ClientOptions): RelayClient {
         throw new HookrelayError("ERR_REMOTE", `cannot reach the relay at ${url}`, { cause });
       }
       const text = await response.text();
-      if (!response.ok) throw remoteError(response.status, text);
+      if (!response.ok) throw remoteError(url, response.status, text);
       return (text === "" ? undefined : JSON.parse(text)) as T;
     },
   };
 }
 
-function remoteError(status: number, text: string): HookrelayError {
+function remoteError(url: string, status: number, text: string): HookrelayError {
   let summary = text.slice(0, 200);
   try {
     const problem = JSON.parse(text) as { type?: string; title?: string; detail?: string };
@@ -60,10 +60,12 @@ function remoteError(status: number, text: string): HookrelayError {
   } catch {
     // Not problem+json (a proxy's error page, say): show its start as it is.
   }
-  // The API's own advice (send a bearer token) is for HTTP clients; say where this one's is.
+  // The API's own advice (send a bearer token) is for HTTP clients; say where this one's is,
+  // and which relay it asked: another relay on the default port answers 401 just the same.
   const advice =
     status === 401
-      ? "; the token comes from --token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or <data-dir>/api-token"
+      ? `; asked ${new URL(url).origin} (--url, HOOKRELAY_URL); the token comes from --token, ` +
+        "HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or <data-dir>/api-token"
       : "";
   return new HookrelayError("ERR_REMOTE", `the relay answered ${status} ${summary}${advice}`);
 }

@@ -82,6 +82,7 @@ describe("management commands", () => {
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toStartWith("hookrelay: the relay answered 401 unauthorized: ");
+      expect(run.stderr).toContain(`asked ${new URL(relay.url).origin} (--url, HOOKRELAY_URL)`);
       expect(run.stderr).toContain("--token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or");
     },
     slow,
@@ -151,6 +152,9 @@ describe("management commands", () => {
         const dead = await cliJson<object[]>(relay, "dead-letters", "list", "--limit", "100");
         return dead.length === 30;
       });
+      // The table says why a dead letter died, also when there was no status code.
+      const table = await cli(relay, "dead-letters", "list", "--limit", "1");
+      expect(table.stdout).toContain("last error");
       failing = false;
       const run = await cli(
         relay,
