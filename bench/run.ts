@@ -15,6 +15,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runDeliveryLimit, runDurabilityLimit, runPeerBaseline } from "./baselines/baselines.ts";
+import { cpuBudget, describeCpuBudget } from "./cpu-budget.ts";
 import { describeMachine, startLoadMeter } from "./machine.ts";
 import { buildPlan } from "./plan.ts";
 import { benchDir, killAllChildren, removeAllTempDirs } from "./processes.ts";
@@ -129,7 +130,8 @@ async function writeResults(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const durationSeconds = (Date.now() - startedAt.getTime()) / 1000;
   const mode = plan.quick ? "quick" : "full";
-  const meta = { mode, startedAt, durationSeconds, machine, load: machineLoad(), plan };
+  const budget = cpuBudget(report, machine.cores);
+  const meta = { mode, startedAt, durationSeconds, machine, load: machineLoad(), plan, budget };
   // JSON has no infinity: a latency of an event that never arrived is written as "inf".
   const json = JSON.stringify(
     reportJson(report, meta),
@@ -177,6 +179,8 @@ function printReport(): void {
   console.log(`every process shares the same ${machine.cores} cores (no pinning); CPU pressure`);
   console.log(`during the run ${pressure} (PSI some), load average now ${load}\n`);
   console.log(renderTable(report));
+  const budget = cpuBudget(report, machine.cores);
+  if (budget) console.log(`\n${describeCpuBudget(budget, machine.cores).join("\n")}`);
   if (report.notes.length > 0) {
     console.log(`\nnotes:\n${report.notes.map((n) => `- ${n}`).join("\n")}`);
   }
