@@ -1,7 +1,8 @@
 /**
- * Runs plugins under Deno, to show that they are portable: the example Slack transform and
- * the built-in Standard Webhooks signer, each called as the relay would call it, the signature
- * then checked by the npm `standardwebhooks` verifier. Exits 1 if any check fails.
+ * Runs plugins under Deno, to show that they are portable: the example Slack transform, the
+ * example Twitch EventSub verifier and the built-in Standard Webhooks signer, each called as
+ * the relay would call it, the signature then checked by the npm `standardwebhooks` verifier.
+ * Exits 1 if any check fails.
  *
  *   deno run --config scripts/deno/deno.json scripts/deno-plugin-check.ts
  *
@@ -9,8 +10,10 @@
  * from the existing node_modules (nodeModulesDir "manual"), so nothing is downloaded. No
  * permission flag is needed: the checks read no files, no environment and no network.
  */
+import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import slack from "../plugins/slack.ts";
+import twitch from "../plugins/twitch-eventsub.ts";
 import { standardWebhooksSigner } from "../src/plugins/builtin/standard-webhooks.ts";
 
 declare const Deno: { version: { deno: string }; exit(code: number): never } | undefined;
@@ -81,9 +84,47 @@ async function checkStandardWebhooksSigner(): Promise<void> {
   if (!rejected) throw new Error("a tampered webhook-id still verified");
 }
 
+async function checkTwitchVerifier(): Promise<void> {
+  const secret = "s3cre7-of-the-subscription";
+  const id = "e76c6bd4-55c9-4987-8304-da1588d8988b";
+  const timestamp = new Date().toISOString();
+  const text = JSON.stringify({ challenge: "pogchamp-kappa-360noscope-vohiyo" });
+  const signature = createHmac("sha256", secret)
+    .update(id + timestamp + text)
+    .digest("hex");
+  const input = {
+    body: new TextEncoder().encode(text),
+    headers: {
+      "twitch-eventsub-message-id": id,
+      "twitch-eventsub-message-timestamp": timestamp,
+      "twitch-eventsub-message-signature": `sha256=${signature}`,
+      "twitch-eventsub-message-type": "webhook_callback_verification",
+    },
+    url: "https://relay.example/in/twitch",
+    secrets: [secret],
+    options: {},
+    now: Date.now(),
+  };
+  assertEqual(await twitch.verify(input), { ok: true }, "verify");
+  assertEqual(
+    await twitch.verify({ ...input, secrets: ["another-secret"] }),
+    {
+      ok: false,
+      reason: "bad_signature",
+    },
+    "verify with another secret",
+  );
+  assertEqual(
+    await twitch.handshake?.(input),
+    { body: "pogchamp-kappa-360noscope-vohiyo", contentType: "text/plain" },
+    "handshake",
+  );
+}
+
 const checks: Check[] = [
   ["plugins/slack.ts turns an event into a Slack message", checkSlackMessage],
   ["plugins/slack.ts skips a type outside its types option", checkSlackSkip],
+  ["plugins/twitch-eventsub.ts verifies and answers the challenge", checkTwitchVerifier],
   ["built-in standard-webhooks signs what standardwebhooks verifies", checkStandardWebhooksSigner],
 ];
 

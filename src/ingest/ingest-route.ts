@@ -1,7 +1,8 @@
 /**
  * POST /in/:name — the public ingest URL of a source. No bearer token: the source's verifier
  * is the authentication. Order matters: read the raw bytes (capped), verify them before any
- * parsing, fail closed, and answer 2xx only after the event is committed.
+ * parsing, fail closed, and answer 2xx only after the event is committed. A verified
+ * provider handshake (a URL check wanting a computed answer) is answered and not stored.
  */
 import { Elysia } from "elysia";
 import type { ApiDeps } from "../api/deps.ts";
@@ -25,7 +26,24 @@ export function ingestRoute(deps: ApiDeps) {
       const body = await readRawBody(request, source.maxBodyBytes);
       const headers = Object.fromEntries(request.headers);
       const now = Date.now();
-      await verifyOrThrow(deps, source, { body, headers, url: request.url, now });
+      const verifyInput = { body, headers, url: request.url, now };
+      const secrets = await verifyOrThrow(deps, source, verifyInput);
+      const handshake = await deps.plugins.handshake(source.verifier.plugin, {
+        ...verifyInput,
+        secrets,
+        options: source.verifier.options,
+      });
+      if (handshake) {
+        // A set-up check, not an event: answering it must not store or forward anything.
+        deps.log.info(
+          { sourceId: source.id, status: handshake.status ?? 200 },
+          "inbound handshake answered",
+        );
+        return new Response(handshake.body, {
+          status: handshake.status ?? 200,
+          headers: { "content-type": handshake.contentType || "text/plain; charset=utf-8" },
+        });
+      }
       const facts = await deps.plugins.describe(source.verifier.plugin, {
         body,
         headers,
@@ -68,7 +86,7 @@ async function verifyOrThrow(
   deps: ApiDeps,
   source: SourceRow,
   request: { body: Uint8Array; headers: Record<string, string>; url: string; now: number },
-): Promise<void> {
+): Promise<string[]> {
   const secrets = source.secrets
     .filter((secret) => secret.expiresAt === undefined || secret.expiresAt > request.now)
     .map((secret) => secret.value);
@@ -84,7 +102,7 @@ async function verifyOrThrow(
     deps.log.warn({ sourceId: source.id, err: error }, "inbound verifier failed");
     outcome = { ok: false, reason: "bad_signature" };
   }
-  if (outcome.ok) return;
+  if (outcome.ok) return secrets;
   deps.log.warn({ sourceId: source.id, reason: outcome.reason }, "inbound verification failed");
   deps.onInboundRejected?.(source.name, outcome.reason);
   throw new HookrelayError("ERR_SIGNATURE", "inbound verification failed", {

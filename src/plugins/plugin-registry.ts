@@ -9,6 +9,7 @@ import type { LoadedPlugin } from "./load-plugins.ts";
 import type { PluginMethod } from "./sandbox-protocol.ts";
 import { type PluginSandbox, pluginError } from "./sandbox.ts";
 import type {
+  HandshakeAnswer,
   Plugin,
   PluginKind,
   ProviderFacts,
@@ -114,6 +115,18 @@ export class PluginRegistry {
     ])) as ProviderFacts;
   }
 
+  /** The answer to a provider's set-up request, or undefined for an ordinary event. */
+  async handshake(name: string, input: VerifyInput<Options>): Promise<HandshakeAnswer | undefined> {
+    const plugin = this.#require("verifier", name);
+    if (!plugin.handshake) return undefined;
+    const options = this.#withDefaults(plugin, input.options);
+    const answer = await this.#call("verifier", name, "handshake", [{ ...input, options }]);
+    if (answer === undefined || answer === null) return undefined;
+    const problem = describeHandshakeProblem(answer);
+    if (problem) throw pluginError(`${name}.handshake returned ${problem}`);
+    return answer as HandshakeAnswer;
+  }
+
   async publicKey(name: string, secret: string): Promise<{ text?: string; jwk?: PublicJwk }> {
     const plugin = this.find("signer", name);
     if (!plugin?.publicKey) return {};
@@ -178,6 +191,25 @@ function checkOptionsSafely(plugin: Plugin, options: Options): string | undefine
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+const maxHandshakeChars = 65_536;
+
+/** Why a handshake() result cannot be sent, or undefined when it can. */
+function describeHandshakeProblem(answer: unknown): string | undefined {
+  if (typeof answer !== "object" || answer === null) return "something other than an object";
+  const { status = 200, body, contentType = "" } = answer as Record<string, unknown>;
+  if (typeof body !== "string") return "no string body";
+  if (body.length > maxHandshakeChars) return `a body over ${maxHandshakeChars} characters`;
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 200 || status > 299) {
+    return "a status that is not a 2xx";
+  }
+  // Fetch's Response refuses a body with these two statuses.
+  if ((status === 204 || status === 205) && body !== "") return `a body with status ${status}`;
+  if (typeof contentType !== "string" || !/^[\x20-\x7e]*$/.test(contentType)) {
+    return "a content type that is not printable ASCII";
+  }
+  return undefined;
 }
 
 /** Signers and verifiers of one scheme share its name, so plugins are keyed by kind too. */

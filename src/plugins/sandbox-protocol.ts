@@ -1,5 +1,5 @@
 /** Messages between the relay and a plugin sandbox worker. */
-export type PluginMethod = "sign" | "verify" | "describe" | "transform" | "publicKey";
+export type PluginMethod = "sign" | "verify" | "describe" | "handshake" | "transform" | "publicKey";
 
 export interface CallMessage {
   id: number;

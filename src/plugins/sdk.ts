@@ -109,9 +109,28 @@ export interface ProviderFacts {
   deliveryId?: string;
 }
 
+/**
+ * The answer to a provider's set-up request. `status` is a 2xx (200 when absent); `body` is
+ * sent as is, with `contentType` (text/plain when absent).
+ */
+export interface HandshakeAnswer {
+  status?: number;
+  body: string;
+  contentType?: string;
+}
+
 export interface VerifierPlugin<Options extends TObject = TObject>
   extends PluginBase<"verifier", Options> {
   verify(input: VerifyInput<Static<Options>>): VerifyResult | Promise<VerifyResult>;
+  /**
+   * Some providers check a new URL with a request that wants a computed answer, not a stored
+   * event (Slack's `url_verification` challenge, Twitch's callback verification). Called on
+   * a verified request before it is stored: an answer is sent and nothing is stored;
+   * `undefined` means an ordinary event.
+   */
+  handshake?(
+    input: VerifyInput<Static<Options>>,
+  ): HandshakeAnswer | undefined | Promise<HandshakeAnswer | undefined>;
   /** Why a source secret is unusable for this scheme, checked when the source is saved. */
   checkSecret?(secret: string, options?: Static<Options>): string | undefined;
   /** Reads the provider's event type and delivery id from a verified request. */

@@ -47,6 +47,11 @@ describe("plugins list", () => {
         source: examplePath("discord"),
       }),
       expect.objectContaining({ name: "slack", kind: "transform", source: examplePath("slack") }),
+      expect.objectContaining({
+        name: "twitch-eventsub",
+        kind: "verifier",
+        source: examplePath("twitch-eventsub"),
+      }),
     ]);
   });
 
@@ -93,6 +98,15 @@ describe("plugins test", () => {
 
     expect(run.stdout).toStartWith("slack 1.0.0 (transform): loads\n");
     expect(passed(run.stdout)).toHaveLength(3);
+    expect(run.stdout).not.toContain("FAIL");
+    expect(run.exitCode).toBe(0);
+  });
+
+  test("passes the twitch-eventsub example's fixtures", async () => {
+    const run = await runCli(["plugins", "test", "plugins/twitch-eventsub.ts"]);
+
+    expect(run.stdout).toStartWith("twitch-eventsub 1.0.0 (verifier): loads\n");
+    expect(passed(run.stdout)).toHaveLength(5);
     expect(run.stdout).not.toContain("FAIL");
     expect(run.exitCode).toBe(0);
   });

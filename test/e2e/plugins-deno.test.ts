@@ -1,6 +1,6 @@
 /**
  * The portability check of CI, from `npm test`: scripts/deno-plugin-check.ts runs the example
- * Slack transform and the built-in Standard Webhooks signer under Deno (the npm `deno`
+ * Slack transform, the example Twitch EventSub verifier and the built-in Standard Webhooks signer under Deno (the npm `deno`
  * package), with the import map in scripts/deno/deno.json standing in for the host.
  */
 import { describe, expect, test } from "bun:test";
@@ -28,16 +28,17 @@ async function run(argv: string[]) {
 }
 
 describe("plugins under Deno", () => {
-  test("run the slack example and the standard-webhooks signer", async () => {
+  test("run the slack and twitch examples and the standard-webhooks signer", async () => {
     const result = await run([deno, "run", "--cached-only", "--config", config, script]);
 
     expect(result.stdout).toMatch(/^deno \d+\.\d+\.\d+\n/);
     expect(result.stdout.match(/^pass {2}.+$/gm)).toEqual([
       "pass  plugins/slack.ts turns an event into a Slack message",
       "pass  plugins/slack.ts skips a type outside its types option",
+      "pass  plugins/twitch-eventsub.ts verifies and answers the challenge",
       "pass  built-in standard-webhooks signs what standardwebhooks verifies",
     ]);
-    expect(result.stdout).toContain("3 passed, 0 failed");
+    expect(result.stdout).toContain("4 passed, 0 failed");
     expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
       exitCode: 0,
       stderr: "",

@@ -70,4 +70,12 @@ export const slackVerifier = definePlugin({
   describe({ body }) {
     return describeSlackBody(body);
   },
+  // Slack checks a new Request URL by posting a signed url_verification with a challenge,
+  // and enables the URL only if the answer is that challenge.
+  handshake({ body }) {
+    const json = parseJsonObject(body);
+    if (stringField(json, "type") !== "url_verification") return undefined;
+    const challenge = stringField(json, "challenge");
+    return challenge === undefined ? undefined : { body: challenge, contentType: "text/plain" };
+  },
 });
