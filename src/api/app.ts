@@ -16,6 +16,7 @@ import { openapiRoutes } from "./openapi.ts";
 import { tokenRoutes } from "./token-routes.ts";
 import { sourceRoutes } from "./source-routes.ts";
 import { asHookrelayError, problemResponse } from "./problem.ts";
+import { expectedBodyBytes } from "../intake/body-budget.ts";
 import { readJsonBody } from "./request-body.ts";
 import { AuthFailureLimiter } from "./auth-failure-limit.ts";
 import { checkHeaderLimits } from "./header-limits.ts";
@@ -54,7 +55,10 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
       // Ingest routes read the raw bytes themselves: a truthy placeholder keeps every parser
       // (ours and Elysia's) away from the body stream.
       if (new URL(request.url).pathname.startsWith("/in/")) return rawBodyPlaceholder;
-      return readJsonBody(request, deps.config.maxBodyBytes);
+      const maxBytes = deps.config.maxBodyBytes;
+      const bytes = expectedBodyBytes(request, maxBytes);
+      if (bytes === 0) return readJsonBody(request, maxBytes);
+      return deps.bodies.hold(bytes, () => readJsonBody(request, maxBytes));
     })
     .onError({ as: "global" }, ({ code, error }) => {
       if (code === "VALIDATION") return problemResponse(fromValidation(error));
@@ -64,11 +68,11 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
       if (code === "PARSE") {
         // Our body reader's own errors (size, media type, JSON) arrive wrapped as the cause.
         const cause = (error as { cause?: unknown }).cause;
-        return problemResponse(
+        const failure =
           cause instanceof HookrelayError
             ? cause
-            : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body"),
-        );
+            : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body");
+        return problemResponse(failure, retryHeaders(failure));
       }
       if (isUncheckableValue(error)) {
         return problemResponse(
@@ -87,13 +91,7 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
           "request failed",
         );
       }
-      const headers: Record<string, string> =
-        failure.code === "ERR_UNAVAILABLE"
-          ? { "retry-after": "1" }
-          : failure.code === "ERR_TOO_MANY_REQUESTS"
-            ? { "retry-after": "60" }
-            : {};
-      return problemResponse(failure, headers);
+      return problemResponse(failure, retryHeaders(failure));
     })
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", async () => {
@@ -111,6 +109,13 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
     .use(tokenRoutes(deps))
     .use(metricsRoute(deps))
     .use(openapiRoutes(deps, { metricsPublic: () => deps.config.metricsPublic }));
+}
+
+/** When a client may try again: soon after a 503, after the lockout's minute for a 429. */
+function retryHeaders(failure: HookrelayError): Record<string, string> {
+  if (failure.code === "ERR_UNAVAILABLE") return { "retry-after": "1" };
+  if (failure.code === "ERR_TOO_MANY_REQUESTS") return { "retry-after": "60" };
+  return {};
 }
 
 /** Elysia's schema errors, as JSON pointers into the body or `query:`/`header:` names. */

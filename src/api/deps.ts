@@ -2,6 +2,7 @@
 import type { Config } from "../config/config.ts";
 import type { Orm } from "../db/client.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
+import type { BodyBudget } from "../intake/body-budget.ts";
 import type { EventPublisher } from "../intake/publish-event.ts";
 import type { SourceCache } from "../ingest/source-cache.ts";
 import type { InboundReceiver } from "../intake/receive-inbound.ts";
@@ -19,6 +20,8 @@ export interface ApiDeps {
   /** Sources by name for the ingest route; every source write forgets it. */
   sources: SourceCache;
   plugins: PluginRegistry;
+  /** Bounds the request bodies held at once (server.max_bodies_in_flight). */
+  bodies: BodyBudget;
   /** Refuses new events while the disk is nearly full. */
   disk: { assertWritable(): void };
   log: Logger;

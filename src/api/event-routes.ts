@@ -24,7 +24,13 @@ export function eventRoutes(deps: ApiDeps) {
           ]);
         }
         deps.disk.assertWritable();
-        const result = await deps.publisher.publish({ ...body, idempotencyKey });
+        // Held again while the event waits for its commit: the parsed body is still live.
+        // A chunked body counts as the most it may have been, as while it was read.
+        const declared = Number(headers["content-length"] ?? Number.NaN);
+        const bytes = Number.isFinite(declared) ? declared : deps.config.maxBodyBytes;
+        const result = await deps.bodies.hold(bytes, () =>
+          deps.publisher.publish({ ...body, idempotencyKey }),
+        );
         set.status = 202;
         if (result.replayed) set.headers["idempotent-replayed"] = "true";
         return {

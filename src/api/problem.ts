@@ -16,8 +16,10 @@ export function problemResponse(
     title: meta.title,
     status: error.status,
   };
-  // A 5xx carries no internals: its detail stays in the log.
-  if (error.status < 500 && error.detail) body.detail = error.detail;
+  // A 5xx carries no internals: its detail stays in the log. A 503's detail is written for
+  // the client (what to do, when to retry) and goes out.
+  const forClient = error.status < 500 || error.code === "ERR_UNAVAILABLE";
+  if (forClient && error.detail) body.detail = error.detail;
   if (error.fields.length > 0) {
     body.field = error.fields[0]?.field;
     body.errors = error.fields;

@@ -41,6 +41,8 @@ export interface Config {
   attemptTimeoutMs: number;
   responseBodyMaxBytes: number;
   maxBodyBytes: number;
+  /** Bytes of request bodies held at once; past it, 503 (src/intake/body-budget.ts). */
+  maxBodiesInFlightBytes: number;
   concurrency: number;
   endpointConcurrency: number;
   secretOverlapMs: number;
@@ -170,6 +172,7 @@ export function loadConfig(
     attemptTimeoutMs: duration("attemptTimeout"),
     responseBodyMaxBytes: size("responseBodyMax"),
     maxBodyBytes: size("maxBody"),
+    maxBodiesInFlightBytes: size("maxBodiesInFlight"),
     concurrency: integer("concurrency", 1, 10_000),
     endpointConcurrency: integer("endpointConcurrency", 1, 1_000),
     secretOverlapMs: duration("secretOverlap"),

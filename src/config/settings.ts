@@ -18,6 +18,12 @@ export const settings = {
   host: { file: "server.host", env: "HOOKRELAY_HOST", fallback: "127.0.0.1" },
   port: { file: "server.port", env: "HOOKRELAY_PORT", fallback: "8080" },
   maxBody: { file: "server.max_body", env: "HOOKRELAY_MAX_BODY", fallback: "1MiB", reload: true },
+  maxBodiesInFlight: {
+    file: "server.max_bodies_in_flight",
+    env: "HOOKRELAY_MAX_BODIES_IN_FLIGHT",
+    fallback: "64MiB",
+    reload: true,
+  },
   shutdownGrace: {
     file: "server.shutdown_grace",
     env: "HOOKRELAY_SHUTDOWN_GRACE",

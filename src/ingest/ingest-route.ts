@@ -8,6 +8,7 @@ import { Elysia } from "elysia";
 import type { ApiDeps } from "../api/deps.ts";
 import type { SourceRow } from "../db/schema.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { expectedBodyBytes } from "../intake/body-budget.ts";
 import { relayMetrics } from "../observability/metrics.ts";
 import { selectForwardHeaders } from "./forward-headers.ts";
 import { readRawBody } from "./raw-body.ts";
@@ -23,62 +24,67 @@ export function ingestRoute(deps: ApiDeps) {
           detail: `No source named ${JSON.stringify(params.name)}`,
         });
       }
-      const body = await readRawBody(request, source.maxBodyBytes);
-      const headers = Object.fromEntries(request.headers);
-      const now = Date.now();
-      const verifyInput = { body, headers, url: request.url, now };
-      const secrets = await verifyOrThrow(deps, source, verifyInput);
-      const handshake = await deps.plugins.handshake(source.verifier.plugin, {
-        ...verifyInput,
-        secrets,
-        options: source.verifier.options,
-      });
-      if (handshake) {
-        // A set-up check, not an event: answering it must not store or forward anything.
-        deps.log.info(
-          { sourceId: source.id, status: handshake.status ?? 200 },
-          "inbound handshake answered",
-        );
-        return new Response(handshake.body, {
-          status: handshake.status ?? 200,
-          headers: { "content-type": handshake.contentType || "text/plain; charset=utf-8" },
-        });
-      }
-      const facts = await deps.plugins.describe(source.verifier.plugin, {
-        body,
-        headers,
-        url: request.url,
-        options: source.verifier.options,
-        now,
-      });
-      const result = await deps.inbound.receive({
-        source,
-        eventType: normalizeEventType(facts.eventType ?? typeFromBody(body)),
-        dedupeKey: facts.deliveryId,
-        body,
-        contentType: request.headers.get("content-type") ?? "application/octet-stream",
-        headers: selectForwardHeaders(request.headers, source.forwardHeaders),
-      });
-      if (!result.duplicate) relayMetrics.countInbound();
-      deps.log.debug(
-        { sourceId: source.id, eventId: result.event.id, duplicate: result.duplicate },
-        "inbound event accepted",
-      );
-      const answerHeaders: Record<string, string> = { "hookrelay-event-id": result.event.id };
-      if (result.duplicate) answerHeaders["hookrelay-duplicate"] = "true";
-      if (source.response) {
-        return new Response(source.response.body, {
-          status: source.response.status,
-          headers: { ...answerHeaders, "content-type": source.response.contentType },
-        });
-      }
-      return Response.json(
-        { id: result.event.id, duplicate: result.duplicate },
-        { status: 202, headers: answerHeaders },
-      );
+      const bytes = expectedBodyBytes(request, source.maxBodyBytes);
+      return deps.bodies.hold(bytes, () => receive(deps, source, request));
     },
     // The body is read here as raw bytes; no parser may touch it first.
     { parse: "none" },
+  );
+}
+
+async function receive(deps: ApiDeps, source: SourceRow, request: Request): Promise<Response> {
+  const body = await readRawBody(request, source.maxBodyBytes);
+  const headers = Object.fromEntries(request.headers);
+  const now = Date.now();
+  const verifyInput = { body, headers, url: request.url, now };
+  const secrets = await verifyOrThrow(deps, source, verifyInput);
+  const handshake = await deps.plugins.handshake(source.verifier.plugin, {
+    ...verifyInput,
+    secrets,
+    options: source.verifier.options,
+  });
+  if (handshake) {
+    // A set-up check, not an event: answering it must not store or forward anything.
+    deps.log.info(
+      { sourceId: source.id, status: handshake.status ?? 200 },
+      "inbound handshake answered",
+    );
+    return new Response(handshake.body, {
+      status: handshake.status ?? 200,
+      headers: { "content-type": handshake.contentType || "text/plain; charset=utf-8" },
+    });
+  }
+  const facts = await deps.plugins.describe(source.verifier.plugin, {
+    body,
+    headers,
+    url: request.url,
+    options: source.verifier.options,
+    now,
+  });
+  const result = await deps.inbound.receive({
+    source,
+    eventType: normalizeEventType(facts.eventType ?? typeFromBody(body)),
+    dedupeKey: facts.deliveryId,
+    body,
+    contentType: request.headers.get("content-type") ?? "application/octet-stream",
+    headers: selectForwardHeaders(request.headers, source.forwardHeaders),
+  });
+  if (!result.duplicate) relayMetrics.countInbound();
+  deps.log.debug(
+    { sourceId: source.id, eventId: result.event.id, duplicate: result.duplicate },
+    "inbound event accepted",
+  );
+  const answerHeaders: Record<string, string> = { "hookrelay-event-id": result.event.id };
+  if (result.duplicate) answerHeaders["hookrelay-duplicate"] = "true";
+  if (source.response) {
+    return new Response(source.response.body, {
+      status: source.response.status,
+      headers: { ...answerHeaders, "content-type": source.response.contentType },
+    });
+  }
+  return Response.json(
+    { id: result.event.id, duplicate: result.duplicate },
+    { status: 202, headers: answerHeaders },
   );
 }
 

@@ -42,6 +42,16 @@ export class RelayMetrics {
     labelNames: ["origin"] as const,
     registers: [this.registry],
   });
+  readonly #bodiesRefused = new client.Counter({
+    name: `${prefix}requests_refused_bodies_in_flight_total`,
+    help: "Requests answered 503 because server.max_bodies_in_flight was reached",
+    registers: [this.registry],
+  });
+  readonly #bodiesHeld = new client.Gauge({
+    name: `${prefix}request_bodies_in_flight_bytes`,
+    help: "Bytes of request bodies held now, counted against server.max_bodies_in_flight",
+    registers: [this.registry],
+  });
   readonly #inboundRejected = new client.Counter({
     name: `${prefix}inbound_verification_failures_total`,
     help: "Inbound requests refused by their source's verifier, by source and reason",
@@ -115,6 +125,14 @@ export class RelayMetrics {
 
   countInbound(): void {
     this.#accepted.inc({ origin: "inbound" });
+  }
+
+  countBodyRefused(): void {
+    this.#bodiesRefused.inc();
+  }
+
+  setBodiesHeld(bytes: number): void {
+    this.#bodiesHeld.set(bytes);
   }
 
   recordInboundRejected(source: string, reason: string): void {

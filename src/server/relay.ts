@@ -13,6 +13,7 @@ import { SecretCipher, useSecretCipher } from "../db/secret-cipher.ts";
 import { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
+import { BodyBudget } from "../intake/body-budget.ts";
 import { DiskGuard } from "../intake/disk-guard.ts";
 import { configureOperationalEndpoint } from "../intake/operational-events.ts";
 import { EventPublisher } from "../intake/publish-event.ts";
@@ -97,6 +98,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     inbound: new InboundReceiver(writer, scheduler),
     sources: new SourceCache(database.orm),
     plugins: plugins.registry,
+    bodies: new BodyBudget(() => current.maxBodiesInFlightBytes),
     disk,
     log,
     wakeScheduler: () => scheduler.wake(),

@@ -19,6 +19,7 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { type PluginHost, startPluginHost } from "../../src/plugins/plugin-host.ts";
 import { startRelay } from "../support/relay.ts";
 import { slow, useTempDir } from "./ops-support.ts";
+import { BodyBudget } from "../../src/intake/body-budget.ts";
 
 type Operation = { security?: unknown[]; "x-hookrelay-scopes"?: string[]; summary?: string };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
@@ -43,6 +44,7 @@ beforeAll(async () => {
     inbound: new InboundReceiver(writer, claimOnly),
     sources: new SourceCache(database.orm),
     plugins: plugins.registry,
+    bodies: new BodyBudget(() => 64 * 1024 * 1024),
     disk: { assertWritable() {} },
     log,
     wakeScheduler() {},
