@@ -208,9 +208,38 @@ function computeVerdict(text: string, networks: CompiledNetworks): AddressVerdic
     return null;
   }
   const family = parsed.kind() === "ipv4" ? 4 : 6;
-  const range = refusedRange(parsed, networks);
+  const refused = refusedRange(parsed, networks);
+  const range = refused && (rangeNames[refused] ?? refused);
   return { family, range, block: range && `${text} is a ${range} address` };
 }
+
+/** ipaddr.js's class names as an operator would say them; others are shown as ipaddr has them. */
+const rangeNames: Record<string, string> = {
+  unspecified: "unspecified",
+  broadcast: "broadcast",
+  multicast: "multicast",
+  linkLocal: "link-local",
+  loopback: "loopback",
+  carrierGradeNat: "carrier-grade NAT (100.64.0.0/10)",
+  private: "private-network",
+  reserved: "reserved",
+  uniqueLocal: "unique-local (fc00::/7)",
+  ipv4Mapped: "IPv4-mapped",
+  rfc6145: "IPv4-translated (RFC 6145)",
+  rfc6052: "NAT64 (64:ff9b::/96)",
+  "6to4": "6to4 (2002::/16)",
+  teredo: "Teredo (2001::/32)",
+  benchmarking: "benchmarking (RFC 2544 / RFC 5180)",
+  amt: "AMT relay (RFC 7450)",
+  as112: "AS112 (RFC 7534)",
+  as112v6: "AS112 (RFC 7535)",
+  discard: "discard-only (100::/64)",
+  deprecatedSiteLocal: "site-local (fec0::/10, deprecated)",
+  deprecatedOrchid: "ORCHID (RFC 4843, deprecated)",
+  orchid2: "ORCHIDv2 (RFC 7343)",
+  segmentRouting: "segment-routing (RFC 9602)",
+  droneRemoteIdProtocolEntityTags: "drone remote ID (RFC 9374)",
+};
 
 /** The class that makes the address refused, or undefined when it may be connected to. */
 function refusedRange(parsed: Address, networks: CompiledNetworks): string | undefined {

@@ -166,3 +166,22 @@ test("describeNetworkProblems names entries that are not CIDRs", () => {
   expect(describeNetworkProblems(["127.0.0.0/8", "::1/128"])).toEqual([]);
   expect(describeNetworkProblems(["localhost", "10.0.0.0/33"])).toHaveLength(2);
 });
+
+describe("refusal wording", () => {
+  test("names each class as an operator says it, not as ipaddr.js spells it", async () => {
+    const policy = { allowedNetworks: [], httpsOnly: false };
+    const reasonFor = async (host: string) => {
+      const result = await resolveDestination(new URL(`http://${host}/`), policy);
+      return result.ok ? "allowed" : result.reason;
+    };
+    expect(await reasonFor("[fd00::1]")).toBe("fd00::1 is a unique-local (fc00::/7) address");
+    expect(await reasonFor("169.254.169.254")).toBe("169.254.169.254 is a link-local address");
+    expect(await reasonFor("100.64.0.1")).toBe(
+      "100.64.0.1 is a carrier-grade NAT (100.64.0.0/10) address",
+    );
+    expect(await reasonFor("10.1.2.3")).toBe("10.1.2.3 is a private-network address");
+    expect(await reasonFor("[64:ff9b::a9fe:a9fe]")).toBe(
+      "64:ff9b::a9fe:a9fe is a NAT64 (64:ff9b::/96) address",
+    );
+  });
+});
