@@ -11,6 +11,7 @@ import {
   openWriteConnection,
 } from "../../src/db/client.ts";
 import { type BatchKind, WriteQueue } from "../../src/db/write-queue.ts";
+import { waitFor } from "../support/wait.ts";
 
 let dir: string;
 let database: Database;
@@ -147,9 +148,10 @@ describe("flushing before answering", () => {
       .then(() => {
         resolved = true;
       });
-    while (flushes.length === 0) await Bun.sleep(1);
+    await waitFor("the flush to start", () => flushes.length > 0, 2_000);
     // Committed (another connection sees it) but not yet flushed: the caller still waits.
     expect(await storedIds()).toEqual(["f"]);
+    // Deliberate: nothing marks "still waiting", so give the job 20 ms in which to wrongly resolve.
     await Bun.sleep(20);
     expect(resolved).toBe(false);
     release();

@@ -51,10 +51,12 @@ describe("a relay sent SIGTERM", () => {
   test("finishes an in-flight delivery and exits 0", async () => {
     const env = { HOOKRELAY_SHUTDOWN_GRACE: "5s", HOOKRELAY_ATTEMPT_TIMEOUT: "30s" };
     using dir = useTempDir();
-    const terminated = gate();
+    // Answers once the relay logs that it is shutting down, so the attempt is still in
+    // flight when the drain begins (the log line is written just before the drain starts).
     using receiver = startReceiver(async () => {
-      await terminated.promise;
-      await Bun.sleep(500);
+      await waitFor("the relay to start shutting down", () =>
+        first.logs.some((line) => line.msg === "shutting down"),
+      );
       return new Response("ok");
     });
     await using first = await startRelay({ dataDir: dir.path, env });
@@ -62,9 +64,7 @@ describe("a relay sent SIGTERM", () => {
     const event = await publishNamed(first, "in-flight");
     await waitFor("the delivery to be in flight", () => receiver.requests.length > 0);
 
-    const exited = first.kill("SIGTERM");
-    terminated.open();
-    expect(await exited).toBe(0);
+    expect(await first.kill("SIGTERM")).toBe(0);
     const [copy, ...others] = copiesOf(receiver.requests, event.id);
     expect(others).toHaveLength(0);
     expect(() => verifySignature(endpoint.secret, copy!)).not.toThrow();
