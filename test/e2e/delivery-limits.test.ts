@@ -28,6 +28,7 @@ describe("isolation and limits", () => {
     const release = gate();
     let slowAnswered = 0;
     using slow = startReceiver(async () => {
+      // Stuck on purpose until the test opens the gate; the 5 s is only a backstop.
       await Promise.race([release.promise, Bun.sleep(5_000)]);
       slowAnswered++;
       return reply(200);
@@ -53,6 +54,7 @@ describe("isolation and limits", () => {
     let maxInFlight = 0;
     using receiver = startReceiver(async () => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
+      // Deliberate: each answer takes 50 ms, the window in which a second request must not come.
       await Bun.sleep(50);
       inFlight--;
       return reply(200);
@@ -77,6 +79,7 @@ describe("isolation and limits", () => {
       maxTotal = Math.max(maxTotal, ++total);
       perPath.set(path, (perPath.get(path) ?? 0) + 1);
       maxPerPath = Math.max(maxPerPath, perPath.get(path) ?? 0);
+      // Deliberate: a slow answer keeps requests in flight together, so the limits are tested.
       await Bun.sleep(20);
       perPath.set(path, (perPath.get(path) ?? 1) - 1);
       total--;

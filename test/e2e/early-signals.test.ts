@@ -36,6 +36,7 @@ test("SIGHUPs sent while the relay starts leave it running, and it comes up", as
     while (!output.includes('"msg":"listening"') && child.exitCode === null && sent < 200) {
       child.kill("SIGHUP");
       sent++;
+      // Spaced, so the signals land all through the start-up rather than at one moment.
       await Bun.sleep(20);
     }
     expect({ exitCode: child.exitCode, signal: child.signalCode }).toEqual({

@@ -210,6 +210,7 @@ function startTrickleReceiver() {
         async pull(controller) {
           // Bounded all the same: ten minutes of trickle, far past any attempt timeout.
           if (++ticks > 6_000) return controller.close();
+          // The slowness is the fault under test: one byte per 100 ms, never a whole answer.
           await Bun.sleep(100);
           controller.enqueue(new Uint8Array([0x2e]));
         },

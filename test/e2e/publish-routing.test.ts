@@ -116,6 +116,7 @@ describe("disabled endpoints", () => {
     await relay.json(path, { method: "PATCH", json: { enabled: false } });
     receiver.release();
     await waitForStatus(relay, first.body.deliveries[0]!.id, "succeeded");
+    // Deliberate: nothing marks a delivery held back, so give it 300 ms to be wrongly sent.
     await Bun.sleep(300);
     expect(receiver.requests).toHaveLength(1);
 
