@@ -11,7 +11,14 @@ import type { ApiDeps } from "../api/deps.ts";
 import { type CreateSourceInput, createSourceBody } from "../api/source-schemas.ts";
 import { findSourceByName } from "../db/source-store.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { changeSource, createSource, removeSource } from "../ingest/manage-sources.ts";
+import type { SourceRow } from "../db/schema.ts";
+import {
+  changeSource,
+  createSource,
+  removeSource,
+  toResponse,
+  toSecrets,
+} from "../ingest/manage-sources.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import type { Config } from "./config.ts";
@@ -22,6 +29,7 @@ export interface SourceSummary {
   created: string[];
   updated: string[];
   deleted: string[];
+  unchanged: number;
 }
 
 /** Throws ERR_CONFIG listing every source problem, with the file line of each. */
@@ -71,12 +79,13 @@ export async function syncDeclaredSources(
   checkDeclaredSources(config.sources, deps.plugins, new Set(endpointIds.keys()));
   const statePath = managedStatePath(config.dataDir);
   const previously = readManagedState(statePath).sources;
-  const summary: SourceSummary = { created: [], updated: [], deleted: [] };
+  const summary: SourceSummary = { created: [], updated: [], deleted: [], unchanged: 0 };
   for (const source of config.sources) {
     const input = inputOf(source, (name) => endpointIds.get(name) ?? name);
     try {
       const existing = await findSourceByName(deps.orm, source.name);
-      if (existing) {
+      if (existing && matchesDeclared(existing, input)) summary.unchanged++;
+      else if (existing) {
         const { name: _name, ...changes } = input;
         summary.updated.push((await changeSource(deps, existing.id, changes)).id);
       } else summary.created.push((await createSource(deps, input)).id);
@@ -97,6 +106,27 @@ export async function syncDeclaredSources(
     log.info({ ...summary, declared: config.sources.length }, "declared sources applied");
   }
   return summary;
+}
+
+/**
+ * Whether the stored source already is what the file declares, so that a reload of an
+ * unchanged file writes nothing and reports it as unchanged. Fields the file leaves out
+ * (max_body, dedupe_window) are not part of the declaration.
+ */
+function matchesDeclared(existing: SourceRow, input: CreateSourceInput): boolean {
+  const same = (a: unknown, b: unknown) => Bun.deepEquals(a, b, true);
+  const verifier = input.verifier;
+  return (
+    existing.verifier.plugin === verifier.scheme &&
+    same(existing.verifier.options, verifier.options ?? {}) &&
+    same(existing.secrets, toSecrets(verifier.secrets ?? [])) &&
+    same(existing.destinations, input.destinations ?? []) &&
+    same(existing.forwardHeaders, input.forwardHeaders ?? []) &&
+    same(existing.response, toResponse(input.response)) &&
+    (input.maxBodyBytes === undefined || existing.maxBodyBytes === input.maxBodyBytes) &&
+    (input.dedupeWindowSeconds === undefined ||
+      existing.dedupeWindowMs === input.dedupeWindowSeconds * 1000)
+  );
 }
 
 function inputOf(source: DeclaredSource, destinationId: (name: string) => string) {

@@ -229,7 +229,9 @@ async function assertNameFree(tx: Tx, name: string, exceptId: string | undefined
   }
 }
 
-function toSecrets(secrets: NonNullable<CreateSourceInput["verifier"]["secrets"]>): SourceSecret[] {
+export function toSecrets(
+  secrets: NonNullable<CreateSourceInput["verifier"]["secrets"]>,
+): SourceSecret[] {
   return secrets.map((secret) =>
     typeof secret === "string"
       ? { value: secret }
@@ -240,7 +242,7 @@ function toSecrets(secrets: NonNullable<CreateSourceInput["verifier"]["secrets"]
   );
 }
 
-function toResponse(response: CreateSourceInput["response"]): SourceRow["response"] {
+export function toResponse(response: CreateSourceInput["response"]): SourceRow["response"] {
   if (!response) return null;
   return {
     status: response.status,

@@ -201,6 +201,43 @@ describe("declared endpoints and sources", () => {
   );
 
   test(
+    "a SIGHUP with the file unchanged leaves a declared source alone",
+    async () => {
+      using dir = useTempDir();
+      using receiver = startReceiver();
+      const path = join(dir.path, "hookrelay.toml");
+      const text = [
+        endpointToml("ci", receiver.url),
+        "[[sources]]",
+        'name = "github"',
+        'destinations = ["ci"]',
+        'forward_headers = ["x-request-id"]',
+        'response = { status = 200, body = "ok" }',
+        "[sources.verifier]",
+        'scheme = "github"',
+        'secrets = ["gh-secret-0123456789"]',
+      ].join("\n");
+      writeFileSync(path, `${text}\n`);
+      await using relay = await startRelay({ env: { HOOKRELAY_CONFIG: path } });
+      const sourceNamed = async () =>
+        (await relay.json<Page<{ name: string; updatedAt: string }>>("/v1/sources")).data.find(
+          (source) => source.name === "github",
+        );
+      const before = await sourceNamed();
+      expect(before).toBeDefined();
+
+      const applied = await reload(relay, path, `${text}\n`, "declared sources applied");
+      expect(applied).toMatchObject({ created: [], updated: [], deleted: [], unchanged: 1 });
+      expect((await sourceNamed())?.updatedAt).toBe(before?.updatedAt);
+
+      const changed = text.replace('body = "ok"', 'body = "thanks"');
+      const again = await reload(relay, path, `${changed}\n`, "declared sources applied");
+      expect(again).toMatchObject({ updated: [expect.stringMatching(/^src_/)], unchanged: 0 });
+    },
+    slow,
+  );
+
+  test(
     "a declared source delivers to a declared endpoint and goes when SIGHUP drops it",
     async () => {
       using dir = useTempDir();
