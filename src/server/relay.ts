@@ -12,6 +12,7 @@ import { resealSecrets } from "../db/reseal-secrets.ts";
 import { SecretCipher, useSecretCipher } from "../db/secret-cipher.ts";
 import { WriteQueue } from "../db/write-queue.ts";
 import type { Logger } from "../observability/logger.ts";
+import { warnAboutMissingPlugins } from "../plugins/missing-plugins.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
 import { BodyBudget } from "../intake/body-budget.ts";
 import { DiskGuard } from "../intake/disk-guard.ts";
@@ -107,6 +108,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     onInboundRejected: (source, reason) => relayMetrics.recordInboundRejected(source, reason),
   };
   await syncDeclaredSources(config, deps, declared.ids, log);
+  await warnAboutMissingPlugins(database.orm, plugins.registry, log, config.pluginsDir);
   const app = createApiApp(deps, resolveApiToken(config.apiToken, config.dataDir, log));
   // reusePort off: a stale second process on the same port must fail, not split traffic.
   try {
