@@ -53,7 +53,8 @@ if (!result.success) {
 }
 console.log(`built ${outfile} (hookrelay ${version}, libsql ${libsqlTarget()})`);
 
-// The systemd unit beside the binary, as `hookrelay install-service` prints it by default.
+// The systemd unit beside the binary, for the documented install: as
+// `/usr/local/bin/hookrelay install-service` prints it with the default shutdown grace.
 const unitFile = `${dirname(outfile)}/hookrelay.service`;
 await Bun.write(
   unitFile,
