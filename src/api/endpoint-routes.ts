@@ -28,6 +28,7 @@ import {
   parseLimit,
 } from "./schemas.ts";
 import { t } from "elysia";
+import { previousSecretsAfterRotation } from "../signing/secret-rotation.ts";
 
 export function endpointRoutes(deps: ApiDeps) {
   const { writer, orm } = deps;
@@ -115,8 +116,7 @@ export function endpointRoutes(deps: ApiDeps) {
               describeSchemeSecretProblem(deps.plugins, signing.scheme, current.secret, options)
             ) {
               changes.secret = freshSecret;
-              changes.previousSecret = null;
-              changes.previousSecretExpiresAt = null;
+              changes.previousSecrets = [];
             }
           }
           return updateEndpoint(tx, params.id, changes, Date.now());
@@ -156,16 +156,8 @@ export function endpointRoutes(deps: ApiDeps) {
           // Read again inside the write: a concurrent rotation must not be lost.
           const latest = await findEndpoint(tx, params.id);
           if (!latest) throw notFound("endpoint", params.id);
-          return updateEndpoint(
-            tx,
-            params.id,
-            {
-              secret,
-              previousSecret: latest.secret,
-              previousSecretExpiresAt: now + overlapMs,
-            },
-            now,
-          );
+          const previousSecrets = previousSecretsAfterRotation(latest, overlapMs, now);
+          return updateEndpoint(tx, params.id, { secret, previousSecrets }, now);
         });
         if (!row) throw notFound("endpoint", params.id);
         return endpointSecretJson(row, now);

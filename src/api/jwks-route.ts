@@ -15,9 +15,13 @@ export function jwksRoute(deps: ApiDeps) {
     for (const endpoint of await listSigningEndpoints(deps)) {
       const now = Date.now();
       const secrets: [string, string][] = [[endpoint.id, endpoint.secret]];
-      if (endpoint.previousSecret && (endpoint.previousSecretExpiresAt ?? 0) > now) {
-        secrets.push([`${endpoint.id}.previous`, endpoint.previousSecret]);
-      }
+      // The newest rotated-out key keeps the kid it always had; older ones are numbered.
+      endpoint.previousSecrets
+        .filter((previous) => previous.expiresAt > now)
+        .forEach((previous, i) => {
+          const kid = i === 0 ? `${endpoint.id}.previous` : `${endpoint.id}.previous.${i + 1}`;
+          secrets.push([kid, previous.secret]);
+        });
       for (const [kid, secret] of secrets) {
         const { jwk } = await deps.plugins.publicKey(endpoint.signing.plugin, secret);
         if (jwk) keys.push({ ...jwk, kid: jwk.kid ?? kid });

@@ -25,11 +25,14 @@ export function endpointJson(row: EndpointRow) {
 }
 
 export function endpointSecretJson(row: EndpointRow, now = Date.now(), publicKey?: string) {
-  const overlapping = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
+  const overlapping = row.previousSecrets.filter((previous) => previous.expiresAt > now);
+  const [newest] = overlapping;
   return {
     secret: row.secret,
-    previousSecret: overlapping ? row.previousSecret : null,
-    previousSecretExpiresAt: overlapping ? iso(row.previousSecretExpiresAt) : null,
+    // The newest rotated-out secret, as before several could overlap; all are in the list.
+    previousSecret: newest?.secret ?? null,
+    previousSecretExpiresAt: newest ? iso(newest.expiresAt) : null,
+    previousSecrets: overlapping.map((p) => ({ secret: p.secret, expiresAt: iso(p.expiresAt) })),
     ...(publicKey === undefined ? {} : { publicKey }),
   };
 }

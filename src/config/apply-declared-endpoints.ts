@@ -34,6 +34,7 @@ import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import type { Config } from "./config.ts";
 import type { DeclaredEndpoint } from "./declared-endpoints.ts";
 import { managedStatePath, readManagedState, writeManagedState } from "./managed-state.ts";
+import { previousSecretsAfterRotation } from "../signing/secret-rotation.ts";
 
 const defaultScheme = "standard-webhooks";
 const markRule = /^\[managed:([a-z0-9][a-z0-9_-]{0,63})\]\s?/;
@@ -211,11 +212,10 @@ function diff(
     // A new secret in the file is a rotation: the old one keeps signing for the overlap.
     Object.assign(changes, {
       secret: endpoint.secret,
-      previousSecret: current.secret,
-      previousSecretExpiresAt: now + context.secretOverlapMs,
+      previousSecrets: previousSecretsAfterRotation(current, context.secretOverlapMs, now),
     });
   } else if (endpoint.secret === undefined && misfit) {
-    Object.assign(changes, { secret, previousSecret: null, previousSecretExpiresAt: null });
+    Object.assign(changes, { secret, previousSecrets: [] });
   }
   return changes;
 }

@@ -4,8 +4,9 @@
  */
 import { and, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
+import { openPreviousSecrets } from "./endpoint-store.ts";
 import { openSecret } from "./secret-cipher.ts";
-import { deliveries, type PluginChoice } from "./schema.ts";
+import { deliveries, type PluginChoice, type PreviousSecret } from "./schema.ts";
 
 /** What the sender needs for one attempt, read in the same transaction as the claim. */
 export interface ClaimedDelivery {
@@ -28,8 +29,8 @@ export interface ClaimedDelivery {
   url: string;
   headers: Record<string, string>;
   secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: number | null;
+  /** Rotated-out secrets that may still sign (activeSecrets picks the unexpired), opened. */
+  previousSecrets: PreviousSecret[];
 }
 
 interface ClaimRow {
@@ -50,8 +51,7 @@ interface ClaimRow {
   url: string;
   headers: string;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: number | null;
+  previous_secrets: string;
 }
 
 /**
@@ -92,8 +92,7 @@ export async function claimDueDeliveries(
     SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.schedule_step,
       ev.type AS event_type, ev.created_at AS event_created_at, ep.signing, ep.transform,
       ev.source_id AS event_source_id, ev.headers AS event_headers, ep.rate_limit_per_second,
-      ev.body, ev.content_type, ep.url, ep.headers, ep.secret, ep.previous_secret,
-      ep.previous_secret_expires_at
+      ev.body, ev.content_type, ep.url, ep.headers, ep.secret, ep.previous_secrets
     FROM deliveries d
     JOIN events ev ON ev.id = d.event_id
     JOIN endpoints ep ON ep.id = d.endpoint_id
@@ -120,8 +119,9 @@ export async function claimDueDeliveries(
       url: row.url,
       headers: JSON.parse(row.headers) as Record<string, string>,
       secret: await openSecret(row.secret),
-      previousSecret: row.previous_secret === null ? null : await openSecret(row.previous_secret),
-      previousSecretExpiresAt: row.previous_secret_expires_at,
+      previousSecrets: await openPreviousSecrets(
+        JSON.parse(row.previous_secrets) as PreviousSecret[],
+      ),
     })),
   );
 }

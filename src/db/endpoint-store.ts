@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
 import { openSecret, sealSecret } from "./secret-cipher.ts";
-import { type EndpointRow, deliveries, endpoints } from "./schema.ts";
+import { type EndpointRow, deliveries, endpoints, type PreviousSecret } from "./schema.ts";
 
 export type NewEndpoint = typeof endpoints.$inferInsert;
 export type EndpointChanges = Partial<
@@ -15,8 +15,7 @@ export type EndpointChanges = Partial<
     | "enabled"
     | "disabledReason"
     | "secret"
-    | "previousSecret"
-    | "previousSecretExpiresAt"
+    | "previousSecrets"
     | "signing"
     | "transform"
     | "rateLimitPerSecond"
@@ -118,12 +117,16 @@ export async function deleteEndpoint(db: Queryable, id: string, now: number): Pr
 }
 
 /** Secrets are sealed on the way into the table and opened on the way out (secret-cipher). */
-async function sealSecrets<T extends { secret?: string; previousSecret?: string | null }>(
+async function sealSecrets<T extends { secret?: string; previousSecrets?: PreviousSecret[] }>(
   values: T,
 ): Promise<T> {
   const sealed = { ...values };
   if (values.secret !== undefined) sealed.secret = await sealSecret(values.secret);
-  if (values.previousSecret) sealed.previousSecret = await sealSecret(values.previousSecret);
+  if (values.previousSecrets) {
+    sealed.previousSecrets = await Promise.all(
+      values.previousSecrets.map(async (p) => ({ ...p, secret: await sealSecret(p.secret) })),
+    );
+  }
   return sealed;
 }
 
@@ -132,6 +135,10 @@ export async function openEndpointSecrets(row: EndpointRow): Promise<EndpointRow
   return {
     ...row,
     secret: await openSecret(row.secret),
-    previousSecret: row.previousSecret === null ? null : await openSecret(row.previousSecret),
+    previousSecrets: await openPreviousSecrets(row.previousSecrets),
   };
+}
+
+export function openPreviousSecrets(stored: PreviousSecret[]): Promise<PreviousSecret[]> {
+  return Promise.all(stored.map(async (p) => ({ ...p, secret: await openSecret(p.secret) })));
 }

@@ -21,5 +21,15 @@ export const embeddedMigrations: EmbeddedMigration[] = [
     "tag": "0003_endpoint_health",
     "createdAt": 1796332801851,
     "sql": "ALTER TABLE `endpoints` ADD `rate_limit_per_second` integer;--> statement-breakpoint\nALTER TABLE `endpoints` ADD `failing_since` integer;"
+  },
+  {
+    "tag": "0004_endpoint_previous_secrets",
+    "createdAt": 1796355844113,
+    "sql": "ALTER TABLE `endpoints` ADD `previous_secrets` text DEFAULT '[]' NOT NULL;--> statement-breakpoint\n-- Hand-written: the one previous secret of the old columns becomes the list's only entry.\nUPDATE `endpoints` SET `previous_secrets` = json_array(json_object('secret', `previous_secret`, 'expiresAt', `previous_secret_expires_at`)) WHERE `previous_secret` IS NOT NULL AND `previous_secret_expires_at` IS NOT NULL;\n"
+  },
+  {
+    "tag": "0005_drop_previous_secret",
+    "createdAt": 1796355844804,
+    "sql": "ALTER TABLE `endpoints` DROP COLUMN `previous_secret`;--> statement-breakpoint\nALTER TABLE `endpoints` DROP COLUMN `previous_secret_expires_at`;"
   }
 ];

@@ -5,7 +5,7 @@
  * it, restart; once started, the old key can go.
  */
 import { eq } from "drizzle-orm";
-import { endpoints, type SourceSecret, sources } from "./schema.ts";
+import { endpoints, type PreviousSecret, type SourceSecret, sources } from "./schema.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
 import type { WriteQueue } from "./write-queue.ts";
 
@@ -14,18 +14,17 @@ export async function resealSecrets(writer: WriteQueue, cipher: SecretCipher): P
     let resealed = 0;
     const reseal = async (stored: string) => cipher.seal(await cipher.open(stored));
     const endpointRows = await tx
-      .select({ id: endpoints.id, secret: endpoints.secret, previous: endpoints.previousSecret })
+      .select({ id: endpoints.id, secret: endpoints.secret, previous: endpoints.previousSecrets })
       .from(endpoints);
     for (const row of endpointRows) {
       const stale =
-        !cipher.isCurrent(row.secret) || (row.previous && !cipher.isCurrent(row.previous));
+        !cipher.isCurrent(row.secret) || row.previous.some((p) => !cipher.isCurrent(p.secret));
       if (!stale) continue;
+      const previousSecrets: PreviousSecret[] = [];
+      for (const p of row.previous) previousSecrets.push({ ...p, secret: await reseal(p.secret) });
       await tx
         .update(endpoints)
-        .set({
-          secret: await reseal(row.secret),
-          previousSecret: row.previous ? await reseal(row.previous) : null,
-        })
+        .set({ secret: await reseal(row.secret), previousSecrets })
         .where(eq(endpoints.id, row.id));
       resealed++;
     }

@@ -11,6 +11,12 @@ export interface PluginChoice {
   options: Record<string, unknown>;
 }
 
+/** A secret rotated out: it keeps signing, beside the current one, until `expiresAt` (ms). */
+export interface PreviousSecret {
+  secret: string;
+  expiresAt: number;
+}
+
 export const endpoints = sqliteTable("endpoints", {
   id: text("id").primaryKey(),
   url: text("url").notNull(),
@@ -25,8 +31,11 @@ export const endpoints = sqliteTable("endpoints", {
   /** An optional transform plugin that rewrites the body for this endpoint. */
   transform: text("transform", { mode: "json" }).$type<PluginChoice>(),
   secret: text("secret").notNull(),
-  previousSecret: text("previous_secret"),
-  previousSecretExpiresAt: integer("previous_secret_expires_at"),
+  /** Secrets rotated out that still sign until their overlap ends, newest first. */
+  previousSecrets: text("previous_secrets", { mode: "json" })
+    .$type<PreviousSecret[]>()
+    .notNull()
+    .default(sql`'[]'`),
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   disabledReason: text("disabled_reason"),
   /** Set when a source created this endpoint as an inline destination: it then receives

@@ -84,13 +84,10 @@ export async function prepareRequest(
   }
 }
 
-/** The current secret, and the previous one while the rotation overlap lasts. */
+/** The current secret, then each rotated-out one whose overlap lasts, newest first. */
 export function activeSecrets(delivery: ClaimedDelivery, now: number): string[] {
-  const secrets = [delivery.secret];
-  if (delivery.previousSecret && (delivery.previousSecretExpiresAt ?? 0) > now) {
-    secrets.push(delivery.previousSecret);
-  }
-  return secrets;
+  const overlapping = delivery.previousSecrets.filter((previous) => previous.expiresAt > now);
+  return [delivery.secret, ...overlapping.map((previous) => previous.secret)];
 }
 
 function readPayload(delivery: ClaimedDelivery): unknown {

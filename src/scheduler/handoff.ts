@@ -67,7 +67,6 @@ export function handedOffDelivery(
     url: endpoint.url,
     headers: endpoint.headers,
     secret: endpoint.secret,
-    previousSecret: endpoint.previousSecret,
-    previousSecretExpiresAt: endpoint.previousSecretExpiresAt,
+    previousSecrets: endpoint.previousSecrets,
   };
 }

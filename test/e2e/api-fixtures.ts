@@ -35,6 +35,7 @@ export interface SecretState {
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: string | null;
+  previousSecrets: { secret: string; expiresAt: string }[];
 }
 
 export interface PublishAnswer {

@@ -172,6 +172,7 @@ describe("endpoint records", () => {
       secret,
       previousSecret: null,
       previousSecretExpiresAt: null,
+      previousSecrets: [],
     });
   });
 
@@ -189,6 +190,7 @@ describe("endpoint records", () => {
       secret: next,
       previousSecret: created.secret,
       previousSecretExpiresAt: isoTime(),
+      previousSecrets: [{ secret: created.secret, expiresAt: isoTime() }],
     });
     const overlapMs = Date.parse(rotated.previousSecretExpiresAt!) - before;
     expect(Math.abs(overlapMs - 24 * 3600_000)).toBeLessThan(60_000);
@@ -205,6 +207,7 @@ describe("endpoint records", () => {
       secret: expect.stringMatching(/^whsec_/),
       previousSecret: created.secret,
       previousSecretExpiresAt: isoTime(),
+      previousSecrets: [{ secret: created.secret, expiresAt: isoTime() }],
     });
     expect(rotated.secret).not.toBe(created.secret);
   });

@@ -186,6 +186,7 @@ describe("validation", () => {
       secret: endpoint.secret,
       previousSecret: null,
       previousSecretExpiresAt: null,
+      previousSecrets: [],
     });
   });
 });

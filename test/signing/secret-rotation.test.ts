@@ -1,0 +1,33 @@
+import { describe, expect, test } from "bun:test";
+import { previousSecretsAfterRotation } from "../../src/signing/secret-rotation.ts";
+
+describe("previousSecretsAfterRotation", () => {
+  const now = 1_000_000;
+  test("adds the rotated-out secret first and drops the ones already expired", () => {
+    const current = {
+      secret: "s3",
+      previousSecrets: [
+        { secret: "s2", expiresAt: now + 500 },
+        { secret: "s1", expiresAt: now },
+      ],
+    };
+    expect(previousSecretsAfterRotation(current, 1_000, now)).toEqual([
+      { secret: "s3", expiresAt: now + 1_000 },
+      { secret: "s2", expiresAt: now + 500 },
+    ]);
+  });
+
+  test("past the cap, drops the one ending soonest and keeps newest first", () => {
+    const previousSecrets = [100, 900, 300, 700].map((ms, i) => ({
+      secret: `p${i}`,
+      expiresAt: now + ms,
+    }));
+    const after = previousSecretsAfterRotation({ secret: "c", previousSecrets }, 500, now);
+    expect(after.map((p) => p.secret)).toEqual(["c", "p1", "p2", "p3"]);
+  });
+
+  test("without overlap, nothing keeps signing", () => {
+    const current = { secret: "s2", previousSecrets: [{ secret: "s1", expiresAt: now + 9 }] };
+    expect(previousSecretsAfterRotation(current, 0, now)).toEqual([]);
+  });
+});
