@@ -11,6 +11,7 @@ import { checkDeclaredEndpoints } from "../config/apply-declared-endpoints.ts";
 import { checkDeclaredSources } from "../config/apply-declared-sources.ts";
 import { readConfigFile } from "../config/config-file.ts";
 import { type Config, loadConfig } from "../config/config.ts";
+import { specOf } from "../config/settings.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { createLogger } from "../observability/logger.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
@@ -49,9 +50,18 @@ async function runValidate(file: string | undefined): Promise<void> {
     log: createLogger("fatal"),
   });
   try {
+    // Without a loaded config, the guard's settings are read as the relay would read them,
+    // so a wrong port does not also report every allowed private endpoint as refused.
+    const setting = (name: "allowPrivateNetworks" | "httpsOnly") =>
+      process.env[specOf(name).env] ?? contents?.values[name]?.text ?? specOf(name).fallback;
     const policy = {
-      allowedNetworks: config?.allowedNetworks ?? [],
-      httpsOnly: config?.httpsOnly ?? false,
+      allowedNetworks:
+        config?.allowedNetworks ??
+        setting("allowPrivateNetworks")
+          .split(",")
+          .map((cidr) => cidr.trim())
+          .filter((cidr) => cidr !== ""),
+      httpsOnly: config?.httpsOnly ?? setting("httpsOnly") === "true",
     };
     for (const check of [
       () => checkDeclaredEndpoints(endpoints, host.registry, policy),

@@ -94,7 +94,11 @@ export async function resolveDestination(
  * 10.0.0.0/8, fe80::/10 …), as ipaddr.js itself classifies it, or the address alone.
  */
 export function allowHint(address: string): string {
-  return `to allow it, add ${allowRangeFor(address)} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`;
+  const range = allowRangeFor(address);
+  return (
+    `to allow it, add ${range} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS ` +
+    "(security.allow_private_networks in the config file) and restart"
+  );
 }
 
 /**

@@ -61,6 +61,36 @@ describe("hookrelay config validate", () => {
     });
   });
 
+  test("with a bad setting, still reads the file's allow-list for its endpoints", async () => {
+    using dir = useTempDir();
+    const path = join(dir.path, "hookrelay.toml");
+    writeFileSync(
+      path,
+      [
+        "[security]",
+        'allow_private_networks = ["127.0.0.0/8"]',
+        "[[endpoints]]",
+        'name = "local"',
+        'url = "http://127.0.0.1:9000/hooks"',
+        "[[endpoints]]",
+        'name = "private"',
+        'url = "http://10.1.2.3/hooks"',
+      ].join("\n"),
+    );
+    const run = await runCli(["config", "validate", path], { HOOKRELAY_PORT: "abc" });
+    expect(run.code).toBe(2);
+    const problems = run.stderr.split("\n").filter(Boolean);
+    expect(problems[0]).toBe(`${path}: 2 problem(s)`);
+    expect(problems).toContainEqual(expect.stringContaining("HOOKRELAY_PORT"));
+    expect(problems).toContainEqual(
+      expect.stringContaining(
+        "10.1.2.3 is a private-network address; to allow it, add 10.0.0.0/8 to " +
+          "HOOKRELAY_ALLOW_PRIVATE_NETWORKS (security.allow_private_networks in the config file)",
+      ),
+    );
+    expect(run.stderr).not.toContain("127.0.0.1 is a loopback address");
+  });
+
   test("says ok for a valid file", async () => {
     using dir = useTempDir();
     const path = join(dir.path, "hookrelay.toml");

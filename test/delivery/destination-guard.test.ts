@@ -140,7 +140,8 @@ describe("the allow-list hint", () => {
     ["224.0.0.1", "224.0.0.1/32"],
   ])("names the range that allows %s: %s", (address, range) => {
     expect(allowHint(address)).toBe(
-      `to allow it, add ${range} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart`,
+      `to allow it, add ${range} to HOOKRELAY_ALLOW_PRIVATE_NETWORKS ` +
+        "(security.allow_private_networks in the config file) and restart",
     );
   });
 
@@ -157,7 +158,8 @@ describe("the allow-list hint", () => {
       ok: false,
       reason:
         "localhost resolves to 127.0.0.1, which is a loopback address; " +
-        "to allow it, add 127.0.0.0/8 to HOOKRELAY_ALLOW_PRIVATE_NETWORKS and restart",
+        "to allow it, add 127.0.0.0/8 to HOOKRELAY_ALLOW_PRIVATE_NETWORKS " +
+        "(security.allow_private_networks in the config file) and restart",
     });
   });
 });
