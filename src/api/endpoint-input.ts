@@ -1,10 +1,5 @@
 /** Checks on endpoint fields that a JSON schema cannot express. */
-import {
-  allowHint,
-  bareHost,
-  type DestinationPolicy,
-  describeUrlBlock,
-} from "../delivery/destination-guard.ts";
+import { type DestinationPolicy, describeUrlBlockWithHint } from "../delivery/destination-guard.ts";
 import { describeEndpointUrlProblem } from "../delivery/endpoint-url.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoint-secret.ts";
@@ -53,7 +48,7 @@ export function checkEndpointInput(
   }
   if (input.url !== undefined) {
     const problem =
-      describeEndpointUrlProblem(input.url) ?? describeBlock(new URL(input.url), policy);
+      describeEndpointUrlProblem(input.url) ?? describeUrlBlockWithHint(new URL(input.url), policy);
     if (problem) problems.push({ field: "/url", message: problem });
   }
   input.eventTypes?.forEach((pattern, i) => {
@@ -114,11 +109,4 @@ export function destinationPolicy(deps: {
   config: { allowedNetworks: string[]; httpsOnly: boolean };
 }) {
   return { allowedNetworks: deps.config.allowedNetworks, httpsOnly: deps.config.httpsOnly };
-}
-
-/** An address refused by the SSRF guard says how an operator re-allows its range. */
-function describeBlock(url: URL, policy: DestinationPolicy): string | undefined {
-  const block = describeUrlBlock(url, policy);
-  if (!block || (policy.httpsOnly && url.protocol !== "https:")) return block;
-  return `${block}; ${allowHint(bareHost(url.hostname))}`;
 }

@@ -11,7 +11,10 @@ import { type ConfigFileContents, readConfigFile } from "./config-file.ts";
 import type { DeclaredEndpoint } from "./declared-endpoints.ts";
 import type { DeclaredSource } from "./declared-sources.ts";
 import { flagOf, type SettingName, settings } from "./settings.ts";
-import { describeNetworkProblems } from "../delivery/destination-guard.ts";
+import {
+  describeNetworkProblems,
+  describeUrlBlockWithHint,
+} from "../delivery/destination-guard.ts";
 import { describeEndpointUrlProblem } from "../delivery/endpoint-url.ts";
 import { readSecretKeys } from "./secret-keys.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
@@ -206,7 +209,10 @@ export function loadConfig(
     problems.push(`${where("allowPrivateNetworks")}: ${problem}`);
   }
   if (config.operationalWebhookUrl !== undefined) {
-    const problem = describeEndpointUrlProblem(config.operationalWebhookUrl);
+    const url = config.operationalWebhookUrl;
+    // A literal address the guard refuses would fail every notice at send time; say it now.
+    const problem =
+      describeEndpointUrlProblem(url) ?? describeUrlBlockWithHint(new URL(url), config);
     if (problem) problems.push(`${where("operationalWebhookUrl")}: ${problem}`);
   }
   checkRelations(config, where, problems);

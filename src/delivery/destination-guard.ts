@@ -56,6 +56,13 @@ export function describeUrlBlock(url: URL, policy: DestinationPolicy): string | 
   return describeSchemeBlock(url, policy) ?? judgeAddress(bareHost(url.hostname), policy)?.block;
 }
 
+/** describeUrlBlock, and for a refused address how an operator re-allows its range. */
+export function describeUrlBlockWithHint(url: URL, policy: DestinationPolicy): string | undefined {
+  const block = describeUrlBlock(url, policy);
+  if (!block || (policy.httpsOnly && url.protocol !== "https:")) return block;
+  return `${block}; ${allowHint(bareHost(url.hostname))}`;
+}
+
 /** Resolves the URL's host and checks every address; returns the one to connect to. */
 export async function resolveDestination(
   url: URL,

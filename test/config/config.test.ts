@@ -60,6 +60,15 @@ describe("loadConfig", () => {
     );
   });
 
+  test("refuses an operational webhook URL the SSRF guard refuses, with the hint", () => {
+    const env = { HOOKRELAY_OPERATIONAL_WEBHOOK_URL: "http://169.254.169.254/latest" };
+    expect(() => loadConfig(env)).toThrow(
+      /HOOKRELAY_OPERATIONAL_WEBHOOK_URL.*169\.254\.169\.254 is a link-local address; to allow/,
+    );
+    const allowed = { ...env, HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "169.254.0.0/16" };
+    expect(loadConfig(allowed).operationalWebhookUrl).toBe(env.HOOKRELAY_OPERATIONAL_WEBHOOK_URL);
+  });
+
   test("keeps a good operational webhook URL", () => {
     const url = "https://alerts.example/hook";
     expect(loadConfig({ HOOKRELAY_OPERATIONAL_WEBHOOK_URL: url }).operationalWebhookUrl).toBe(url);
