@@ -6,14 +6,13 @@ holdEarlySignals();
 const { buildProgram } = await import("./cli/program.ts");
 // Only `serve` has a use for SIGHUP; any other command ends on a hangup as usual.
 if (process.argv[2] !== "serve") releaseEarlySignals();
-const { HookrelayError } = await import("./errors/hookrelay-error.ts");
+const { exitStatusOf, reportFailure } = await import("./cli/exit-status.ts");
 
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
   // Expected failures (a bad setting, an unreachable database) get one clear line, not a
   // stack trace; anything else is a bug and keeps its stack.
-  if (error instanceof HookrelayError) console.error(`hookrelay: ${error.message}`);
-  else console.error(error);
-  process.exit(error instanceof HookrelayError && error.code === "ERR_CONFIG" ? 2 : 1);
+  reportFailure(error);
+  process.exit(exitStatusOf(error));
 }

@@ -8,8 +8,9 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function usage(message: string): HookrelayError {
-  return new HookrelayError("ERR_CONFIG", `invalid configuration:\n  ${message}`);
+/** A value on the command line that the command cannot use: a usage error, exit status 2. */
+export function invalidArgument(message: string): HookrelayError {
+  return new HookrelayError("ERR_USAGE", `invalid argument: ${message}`);
 }
 
 /** `["X-Team: billing"]` → `{ "X-Team": "billing" }`. */
@@ -17,7 +18,7 @@ export function parseHeaders(values: string[] | undefined, flag = "--header") {
   const headers: Record<string, string> = {};
   for (const value of values ?? []) {
     const colon = value.indexOf(":");
-    if (colon < 1) throw usage(`${flag}: expected "Name: value", got "${value}"`);
+    if (colon < 1) throw invalidArgument(`${flag}: expected "Name: value", got "${value}"`);
     headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
   }
   return headers;
@@ -28,7 +29,7 @@ export function parseOptions(values: string[] | undefined): Record<string, unkno
   const options: Record<string, unknown> = {};
   for (const value of values ?? []) {
     const equals = value.indexOf("=");
-    if (equals < 1) throw usage(`--option: expected key=value, got "${value}"`);
+    if (equals < 1) throw invalidArgument(`--option: expected key=value, got "${value}"`);
     const text = value.slice(equals + 1);
     let parsed: unknown = text;
     try {
@@ -45,7 +46,7 @@ export function parseJsonArgument(text: string, flag: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw usage(`${flag}: expected JSON`);
+    throw invalidArgument(`${flag}: expected JSON`);
   }
 }
 
@@ -55,21 +56,21 @@ export function readInput(path: string): Buffer {
     return readFileSync(path === "-" ? 0 : path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw usage(`cannot read ${path} (${code})`);
+    throw invalidArgument(`cannot read ${path} (${code})`);
   }
 }
 
 export function parseCount(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw usage(`${flag}: expected a count, got "${text}"`);
+    throw invalidArgument(`${flag}: expected a count, got "${text}"`);
   return Number(text);
 }
 
 export function parseDurationSeconds(text: string | undefined, flag: string) {
   if (text === undefined) return undefined;
   const ms = parseDurationMs(text);
-  if (ms === undefined) throw usage(`${flag}: expected a duration such as 1h`);
+  if (ms === undefined) throw invalidArgument(`${flag}: expected a duration such as 1h`);
   return Math.round(ms / 1000);
 }
 
@@ -79,6 +80,7 @@ export function parseSince(text: string | undefined, flag: string): string | und
   const ms = parseDurationMs(text);
   if (ms !== undefined) return new Date(Date.now() - ms).toISOString();
   const time = Date.parse(text);
-  if (Number.isNaN(time)) throw usage(`${flag}: expected an ISO time or a duration such as 2h`);
+  if (Number.isNaN(time))
+    throw invalidArgument(`${flag}: expected an ISO time or a duration such as 2h`);
   return new Date(time).toISOString();
 }

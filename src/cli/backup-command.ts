@@ -13,6 +13,7 @@ import { type ConfigFlags, loadConfig } from "../config/config.ts";
 import { redactDatabaseUrl } from "../config/redact.ts";
 import { databaseFilePath } from "../db/client.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { invalidArgument } from "./arguments.ts";
 import { print, printRecord } from "./output.ts";
 
 export function registerBackupCommand(program: Command): void {
@@ -47,7 +48,7 @@ export async function runBackup(file: string, flags: ConfigFlags & { json?: bool
   }
   const target = resolve(file);
   if (existsSync(target)) {
-    throw new HookrelayError("ERR_CONFIG", `invalid configuration:\n  ${target} already exists`);
+    throw invalidArgument(`<file>: ${target} already exists; a backup never overwrites`);
   }
   const startedAt = Date.now();
   const database = createClient({ url: `file:${source}`, concurrency: 1 });

@@ -23,7 +23,10 @@ export function buildProgram(): Command {
   const program = new Command("hookrelay")
     .description("A webhook relay in one executable: durable outbox, signed delivery, retries.")
     .version(version, "-v, --version")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's usage errors then reach main.ts as CommanderErrors and exit 2, as ours do
+    // (src/cli/exit-status.ts). Set before any subcommand: each copies it when created.
+    .exitOverride();
 
   withDatabaseOptions(
     program

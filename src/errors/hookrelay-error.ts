@@ -59,6 +59,8 @@ export const errorCodes = {
     title: "The body could not be decoded",
   },
   ERR_CONFIG: { status: 500, slug: "config", title: "The configuration is not valid" },
+  // The command line only: an argument or option value a command cannot use.
+  ERR_USAGE: { status: 500, slug: "internal", title: "A command-line argument is not valid" },
   ERR_LOCKED: { status: 500, slug: "internal", title: "Another relay holds the database" },
   ERR_REMOTE: { status: 502, slug: "internal", title: "The relay answered with an error" },
   ERR_PLUGIN_LOAD: { status: 500, slug: "internal", title: "A plugin could not be loaded" },
