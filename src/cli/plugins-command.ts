@@ -7,22 +7,33 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type ConfigFlags, loadConfig } from "../config/config.ts";
-import { createLogger } from "../observability/logger.ts";
 import { builtinPlugins } from "../plugins/builtin/index.ts";
 import { loadPluginFiles } from "../plugins/load-plugins.ts";
 import { startPluginHost } from "../plugins/plugin-host.ts";
 import type { PluginMethod } from "../plugins/sandbox-protocol.ts";
 import { PluginSandbox } from "../plugins/sandbox.ts";
+import {
+  brokenPluginsError,
+  collectBrokenPlugins,
+  lenientAdvice,
+  reportSkippedPlugins,
+} from "./broken-plugins.ts";
 import { printJson, printTable } from "./output.ts";
 
 export async function runPluginsList(flags: ConfigFlags & { json?: boolean }): Promise<void> {
   const config = loadConfig(process.env, flags);
+  const broken = collectBrokenPlugins();
   const host = await startPluginHost({
     pluginsDir: config.pluginsDir,
-    lenient: config.lenientPlugins,
+    lenient: true,
     timeoutMs: config.pluginTimeoutMs,
-    log: createLogger("warn"),
+    log: broken.log,
   });
+  if (broken.problems.length > 0 && !config.lenientPlugins) {
+    host.close();
+    throw brokenPluginsError(broken.problems, lenientAdvice);
+  }
+  reportSkippedPlugins(broken.problems);
   const rows = host.registry.list().map(({ plugin, file }) => ({
     name: plugin.name,
     kind: plugin.kind,
@@ -46,25 +57,29 @@ export async function runPluginsTest(
   options: { fixtures?: string; timeout?: string },
 ): Promise<void> {
   const path = resolve(file);
-  const log = createLogger("warn");
+  const broken = collectBrokenPlugins();
   const [loaded] = await loadPluginFiles([path], {
-    lenient: false,
-    log,
+    lenient: true,
+    log: broken.log,
     takenNames: new Set(builtinPlugins.map((p) => `${p.kind}:${p.name}`)),
   });
-  if (!loaded) return;
+  if (!loaded) throw brokenPluginsError(broken.problems, "it is not a plugin the relay can use");
   console.log(`${loaded.plugin.name} ${loaded.plugin.version} (${loaded.plugin.kind}): loads`);
   const dir =
     options.fixtures ?? join(dirname(path), `${basename(path).replace(/\.[^.]+$/, "")}.fixtures`);
-  if (!existsSync(dir)) {
-    console.log(`no fixtures in ${dir}; add *.json files with {call, input, expect}`);
+  const fixtures = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".json")) : [];
+  if (fixtures.length === 0) {
+    // Nothing tested is a failure: a mistyped --fixtures must not turn CI green.
+    console.error(
+      `hookrelay: no fixtures in ${dir}: nothing was tested; add *.json files with ` +
+        "{call, input, expect} there, or point --fixtures at them",
+    );
+    process.exitCode = 1;
     return;
   }
   const sandbox = new PluginSandbox({ timeoutMs: Number(options.timeout ?? 1000), workers: 1 });
   let failed = 0;
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith(".json"))
-    .sort()) {
+  for (const name of fixtures.sort()) {
     const fixture = JSON.parse(readFileSync(join(dir, name), "utf8")) as Fixture;
     const label = fixture.name ?? name;
     try {
