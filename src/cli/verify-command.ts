@@ -8,9 +8,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { type ConfigFlags, loadConfig } from "../config/config.ts";
-import { createLogger } from "../observability/logger.ts";
-import { startPluginHost } from "../plugins/plugin-host.ts";
-import { collect, parseHeaders, parseOptions, readInput } from "./arguments.ts";
+import { type PluginHost, startPluginHost } from "../plugins/plugin-host.ts";
+import { collect, invalidArgument, parseHeaders, parseOptions, readInput } from "./arguments.ts";
+import {
+  brokenPluginsError,
+  collectBrokenPlugins,
+  lenientAdvice,
+  reportSkippedPlugins,
+} from "./broken-plugins.ts";
 import { print, printRecord } from "./output.ts";
 
 interface VerifyFlags extends ConfigFlags {
@@ -43,7 +48,8 @@ export function registerVerifyCommand(program: Command): void {
     .option("--json", "print JSON instead of a table")
     .addHelpText(
       "after",
-      "\nExit status 0 when the signature is valid, 1 when it is not.\n\nExample:\n" +
+      "\nExit status 0 when the signature is valid, 1 when it is not, 2 for a usage error\n" +
+        "(an unknown --scheme, say).\n\nExample:\n" +
         "  hookrelay verify --scheme github --secret-file gh.secret --body payload.json \\\n" +
         "    --header 'X-Hub-Signature-256: sha256=…'",
     )
@@ -59,13 +65,19 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
     ...parseHeaders(flags.headersFile ? headerLines(flags.headersFile) : [], "--headers-file"),
     ...parseHeaders(flags.header),
   });
+  const broken = collectBrokenPlugins();
   const host = await startPluginHost({
     pluginsDir: config.pluginsDir,
-    lenient: config.lenientPlugins,
+    lenient: true,
     timeoutMs: config.pluginTimeoutMs,
-    log: createLogger("warn"),
+    log: broken.log,
   });
   try {
+    if (broken.problems.length > 0 && !config.lenientPlugins) {
+      throw brokenPluginsError(broken.problems, lenientAdvice);
+    }
+    reportSkippedPlugins(broken.problems);
+    if (!host.registry.find("verifier", flags.scheme)) throw unknownScheme(host, flags.scheme);
     const input = {
       body,
       headers,
@@ -92,6 +104,17 @@ async function runVerify(flags: VerifyFlags): Promise<void> {
   } finally {
     host.close();
   }
+}
+
+/** The same list the API gives for a source with an unknown scheme. */
+function unknownScheme(host: PluginHost, scheme: string) {
+  const known = host.registry
+    .list()
+    .filter(({ plugin }) => plugin.kind === "verifier")
+    .map(({ plugin }) => plugin.name);
+  return invalidArgument(
+    `--scheme: no verifier plugin named "${scheme}" (known: ${known.join(", ")})`,
+  );
 }
 
 /** Header lines as copied from a log or `curl -D`; the request or status line is skipped. */

@@ -99,4 +99,19 @@ describe("hookrelay verify", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ valid: true, eventType: expect.any(String) });
   });
+
+  test("names the known schemes when --scheme is none of them, and exits 2", async () => {
+    using dir = useTempDir();
+    const file = join(dir.path, "body.json");
+    writeFileSync(file, body);
+    const run = await runCli(["verify", "--scheme", "nope", "--body", file, "--secret", secret]);
+
+    expect(run.code).toBe(2);
+    // The same list as the API's answer for a source with an unknown scheme.
+    const known =
+      /^hookrelay: invalid argument: --scheme: no verifier plugin named "nope" \(known: (.+)\)\n$/;
+    expect(run.stderr).toMatch(known);
+    const names = known.exec(run.stderr)?.[1]?.split(", ");
+    expect(names).toEqual(expect.arrayContaining(["standard-webhooks", "github", "stripe"]));
+  });
 });
