@@ -1,11 +1,16 @@
-/** `hookrelay sources list|get|add|update|rm`: inbound sources, through the relay's API. */
+/**
+ * `hookrelay sources list|get|add|update|rm`: inbound sources, through the relay's API. The
+ * commands that take a source accept its id or its name.
+ */
 import type { Command } from "commander";
 import { collect, parseJsonArgument, parseOptions, readInput } from "./arguments.ts";
 import { print, printRecord, printTable } from "./output.ts";
+import { HookrelayError } from "../errors/hookrelay-error.ts";
 import {
   type ClientOptions,
   createRelayClient,
   fetchPages,
+  type RelayClient,
   withClientOptions,
 } from "./relay-client.ts";
 
@@ -31,11 +36,16 @@ export function registerSourceCommands(program: Command): void {
       );
     });
 
-  withClientOptions(sources.command("get <id>").description("show a source (secrets redacted)"))
-    .addHelpText("after", "\nExample:\n  hookrelay sources get src_01J…")
-    .action(async (id: string, flags: ClientOptions) => {
-      const path = `/v1/sources/${encodeURIComponent(id)}`;
-      const source = await createRelayClient(flags).request<object>("GET", path);
+  withClientOptions(
+    sources.command("get <id-or-name>").description("show a source (secrets redacted)"),
+  )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  hookrelay sources get src_01J…\n  hookrelay sources get github",
+    )
+    .action(async (idOrName: string, flags: ClientOptions) => {
+      const client = createRelayClient(flags);
+      const source = await client.request<object>("GET", await sourcePath(client, idOrName));
       print(source, flags.json, () => printRecord(source));
     });
 
@@ -51,28 +61,52 @@ export function registerSourceCommands(program: Command): void {
       print(created, flags.json, () => printRecord(created));
     });
 
-  withSourceFields(withClientOptions(sources.command("update <id>").description("change a source")))
+  withSourceFields(
+    withClientOptions(sources.command("update <id-or-name>").description("change a source")),
+  )
     .addHelpText(
       "after",
-      "\nExample:\n  hookrelay sources update src_01J… --destination ep_01J… " +
+      "\nExample:\n  hookrelay sources update github --destination ep_01J… " +
         "--destination ep_02K…",
     )
-    .action(async (id: string, flags: SourceFlags) => {
-      const path = `/v1/sources/${encodeURIComponent(id)}`;
-      const updated = await createRelayClient(flags).request<object>(
+    .action(async (idOrName: string, flags: SourceFlags) => {
+      const body = sourceBody(flags);
+      const client = createRelayClient(flags);
+      const updated = await client.request<object>(
         "PATCH",
-        path,
-        sourceBody(flags),
+        await sourcePath(client, idOrName),
+        body,
       );
       print(updated, flags.json, () => printRecord(updated));
     });
 
-  withClientOptions(sources.command("rm <id>").description("delete a source"))
+  withClientOptions(sources.command("rm <id-or-name>").description("delete a source"))
     .addHelpText("after", "\nExample:\n  hookrelay sources rm src_01J…")
-    .action(async (id: string, flags: ClientOptions) => {
-      await createRelayClient(flags).request("DELETE", `/v1/sources/${encodeURIComponent(id)}`);
+    .action(async (idOrName: string, flags: ClientOptions) => {
+      const client = createRelayClient(flags);
+      const id = await resolveSourceId(client, idOrName);
+      await client.request("DELETE", `/v1/sources/${encodeURIComponent(id)}`);
       print({ deleted: id }, flags.json, () => console.log(`deleted ${id}`));
     });
+}
+
+/**
+ * A source's id, given its id or its name. Ids are `src_` and an upper-case ULID, names are
+ * lower case (the API's pattern), so the two cannot be confused. The API has no route by
+ * name, and names are unique, so a name is looked up in the list.
+ */
+async function resolveSourceId(client: RelayClient, idOrName: string): Promise<string> {
+  if (/^src_[0-9A-Z]{26}$/.test(idOrName)) return idOrName;
+  const all = await fetchPages<{ id: string; name: string }>(client, "/v1/sources", {}, undefined);
+  const match = all.find((source) => source.name === idOrName);
+  if (!match) {
+    throw new HookrelayError("ERR_NOT_FOUND", `no source with id or name "${idOrName}"`);
+  }
+  return match.id;
+}
+
+async function sourcePath(client: RelayClient, idOrName: string): Promise<string> {
+  return `/v1/sources/${encodeURIComponent(await resolveSourceId(client, idOrName))}`;
 }
 
 function withSourceFields(command: Command): Command {

@@ -198,6 +198,30 @@ describe("management commands", () => {
   );
 
   test(
+    "gets, changes and removes a source by its name as well as by its id",
+    async () => {
+      await using relay = await startRelay();
+      const args = ["--name", "github", "--scheme", "github", "--secret", "s3cret"];
+      const created = await cliJson(relay, "sources", "add", ...args);
+      const byName = await cliJson(relay, "sources", "get", "github");
+      expect(byName).toEqual(await cliJson(relay, "sources", "get", created.id));
+      expect(byName.id).toBe(created.id);
+
+      const renamed = await cliJson(relay, "sources", "update", "github", "--name", "gh");
+      expect({ id: renamed.id, name: renamed.name }).toEqual({ id: created.id, name: "gh" });
+      const missing = await cli(relay, "sources", "get", "github");
+      expect({ code: missing.code, stderr: missing.stderr }).toEqual({
+        code: 1,
+        stderr: 'hookrelay: no source with id or name "github"\n',
+      });
+
+      expect((await cli(relay, "sources", "rm", "gh")).stdout).toBe(`deleted ${created.id}\n`);
+      expect(await cliJson(relay, "sources", "list")).toEqual([]);
+    },
+    slow,
+  );
+
+  test(
     "create, list and revoke a token",
     async () => {
       await using relay = await startRelay();
