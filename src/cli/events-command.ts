@@ -50,14 +50,22 @@ export function registerEventCommands(program: Command): void {
       const headers: Record<string, string> = {};
       if (flags.idempotencyKey !== undefined) headers["idempotency-key"] = flags.idempotencyKey;
       const client = createRelayClient(flags);
-      const answer = await client.request<{ id: string; deliveries: object[] }>(
-        "POST",
-        "/v1/events",
-        body,
-        headers,
-      );
+      const { body: answer, headers: answered } = await client.exchange<{
+        id: string;
+        deliveries: object[];
+      }>("POST", "/v1/events", body, headers);
+      // A replay is the original answer again (docs/api.md): say so, or it reads as new.
+      const replayed = answered.get("idempotent-replayed") === "true";
+      // --json prints the API's JSON untouched; the hint goes where hints go.
+      if (replayed && flags.json) console.error(`hookrelay: replayed ${answer.id}, not new`);
       print(answer, flags.json, () => {
-        console.log(`accepted ${answer.id}: ${answer.deliveries.length} delivery(ies)`);
+        const count = `${answer.deliveries.length} delivery(ies)`;
+        console.log(
+          replayed
+            ? `replayed ${answer.id}: published before with this --id or --idempotency-key; ` +
+                `nothing new was created (${count} when it was first accepted)`
+            : `accepted ${answer.id}: ${count}`,
+        );
         printTable(answer.deliveries, { id: "delivery", endpointId: "endpoint" });
       });
     });

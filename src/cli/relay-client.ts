@@ -17,6 +17,13 @@ export interface RelayClient {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<T>;
+  /** The same, with the answer's headers (`Idempotent-Replayed`, say) beside its body. */
+  exchange<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ body: T; headers: Headers }>;
 }
 
 /** --url, --token and --json, the same on every management command. */
@@ -29,8 +36,11 @@ export function withClientOptions(command: Command): Command {
 
 export function createRelayClient(options: ClientOptions): RelayClient {
   const { url, token } = loadClientConfig(process.env, options);
-  return {
+  const client: RelayClient = {
     async request<T>(method: string, path: string, body?: unknown, extra = {}) {
+      return (await client.exchange<T>(method, path, body, extra)).body;
+    },
+    async exchange<T>(method: string, path: string, body?: unknown, extra = {}) {
       const headers = new Headers(extra);
       headers.set("authorization", `Bearer ${token}`);
       if (body !== undefined) headers.set("content-type", "application/json");
@@ -46,9 +56,11 @@ export function createRelayClient(options: ClientOptions): RelayClient {
       }
       const text = await response.text();
       if (!response.ok) throw remoteError(url, response.status, text);
-      return (text === "" ? undefined : JSON.parse(text)) as T;
+      const answer = (text === "" ? undefined : JSON.parse(text)) as T;
+      return { body: answer, headers: response.headers };
     },
   };
+  return client;
 }
 
 function remoteError(url: string, status: number, text: string): HookrelayError {

@@ -222,6 +222,35 @@ describe("management commands", () => {
   );
 
   test(
+    "says that a publish with a used --id or --idempotency-key was a replay",
+    async () => {
+      await using relay = await startRelay();
+      const publish = ["events", "publish", "--type", "invoice.paid", "--payload", "{}"];
+      const first = await cli(relay, ...publish, "--idempotency-key", "order-42");
+      expect(first.stdout).toStartWith("accepted evt_");
+      const id = first.stdout.slice("accepted ".length, first.stdout.indexOf(":"));
+
+      const again = await cli(relay, ...publish, "--idempotency-key", "order-42");
+      expect(again.code).toBe(0);
+      expect(again.stdout).toStartWith(
+        `replayed ${id}: published before with this --id or --idempotency-key; ` +
+          "nothing new was created (0 delivery(ies) when it was first accepted)\n",
+      );
+      expect((await cli(relay, ...publish, "--id", "order-7")).stdout).toStartWith(
+        "accepted order-7: ",
+      );
+      const byId = await cli(relay, ...publish, "--id", "order-7");
+      expect(byId.stdout).toStartWith("replayed order-7: ");
+
+      // --json prints the API's answer as it is, and the hint on stderr.
+      const json = await cli(relay, ...publish, "--id", "order-7", "--json");
+      expect(JSON.parse(json.stdout).id).toBe("order-7");
+      expect(json.stderr).toBe("hookrelay: replayed order-7, not new\n");
+    },
+    slow,
+  );
+
+  test(
     "create, list and revoke a token",
     async () => {
       await using relay = await startRelay();
