@@ -21,7 +21,7 @@ import {
   type FinishedAttempt,
   type RecordedAttempt,
 } from "./outcome-batch.ts";
-import type { SchedulerOptions } from "./scheduler.ts";
+import type { SchedulerOptions } from "./scheduler-options.ts";
 
 /** What an attempt tells the scheduler, and asks it. */
 export interface AttemptEvents {

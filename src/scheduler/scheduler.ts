@@ -14,48 +14,27 @@ import {
   releaseLeasesExcept,
 } from "../db/claim-store.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
-import type { DestinationPolicy } from "../delivery/destination-guard.ts";
 import type { PluginRegistry } from "../plugins/plugin-registry.ts";
 import type { Logger } from "../observability/logger.ts";
 import { AttemptRunner } from "./attempt-runner.ts";
-import { EndpointGate, type GateOptions } from "./endpoint-gate.ts";
+import { EndpointGate } from "./endpoint-gate.ts";
+import { InFlightAttempts } from "./in-flight.ts";
 import type { DeliveryHandoff, HandoffBudget } from "./handoff.ts";
 import { ReadyQueue, type WaitingVerdict } from "./ready-queue.ts";
-import type { RetryPolicy } from "./retry-delay.ts";
-
-export interface SchedulerOptions {
-  concurrency: number;
-  endpointConcurrency: number;
-  attemptTimeoutMs: number;
-  responseBodyMaxBytes: number;
-  retryPolicy: RetryPolicy;
-  retryClientErrors: boolean;
-  userAgent: string;
-  destinationPolicy: DestinationPolicy;
-  gate: GateOptions;
-  /** An endpoint failing without a success for this long is disabled. */
-  autoDisableAfterMs: number;
-  recoveryReportAfterMs: number;
-}
+import type { SchedulerOptions } from "./scheduler-options.ts";
+import { WakeableSleep } from "./wakeable-sleep.ts";
 
 /** Longest sleep with nothing due: a safety net for rows written by another process. */
 const maxIdleMs = 30_000;
 /** A lease outlives the attempt timeout by this much, to cover recording the result. */
 const leaseMarginMs = 60_000;
 
-interface InFlight {
-  endpointId: string;
-  abort: AbortController;
-  done: Promise<void>;
-}
-
 export class Scheduler implements DeliveryHandoff {
   readonly #orm: Orm;
   readonly #writer: WriteQueue;
   readonly #log: Logger;
   readonly #options: SchedulerOptions;
-  readonly #inFlight = new Map<string, InFlight>();
-  readonly #perEndpoint = new Map<string, number>();
+  readonly #inFlight = new InFlightAttempts();
   readonly #gate: EndpointGate;
   readonly #ready = new ReadyQueue();
   readonly #runner: AttemptRunner;
@@ -67,7 +46,7 @@ export class Scheduler implements DeliveryHandoff {
   #claiming = 0;
   #reconcileLeases = false;
   #nextKnownDueAt = Number.POSITIVE_INFINITY;
-  #wakeSleeper: (() => void) | undefined;
+  readonly #sleeper = new WakeableSleep();
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -100,7 +79,7 @@ export class Scheduler implements DeliveryHandoff {
   wake(): void {
     this.#backlog = true;
     this.#wakeEpoch++;
-    this.#wakeSleeper?.();
+    this.#sleeper.wake();
   }
 
   /**
@@ -124,7 +103,7 @@ export class Scheduler implements DeliveryHandoff {
         }
         const load =
           taken.get(endpoint.id) ??
-          this.#endpointLoad(endpoint.id) +
+          this.#inFlight.loadOf(endpoint.id) +
             this.#ready.countFor(endpoint.id) +
             (promised.byEndpoint.get(endpoint.id) ?? 0);
         if (load >= 2 * endpointConcurrency) return false;
@@ -152,7 +131,7 @@ export class Scheduler implements DeliveryHandoff {
 
   /** Every lease this process holds: in flight, waiting in memory, or promised. */
   #leasesHeld(): string[] {
-    return [...this.#inFlight.keys(), ...this.#ready.leasedIds(Date.now())];
+    return [...this.#inFlight.deliveryIds(), ...this.#ready.leasedIds(Date.now())];
   }
 
   /**
@@ -204,18 +183,9 @@ export class Scheduler implements DeliveryHandoff {
     this.#unsubscribe?.();
     this.wake();
     await this.#loop;
-    const pending = [...this.#inFlight.values()].map((flight) => flight.done);
-    let timer: Timer | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all(pending), grace]);
-    clearTimeout(timer);
+    await this.#inFlight.settle(graceMs);
     const waiting = this.#ready.drain().map((delivery) => delivery.id);
-    const unfinished = [...this.#inFlight.entries()];
-    for (const [, flight] of unfinished) flight.abort.abort();
-    await Promise.all(unfinished.map(([, flight]) => flight.done));
-    const ids = [...unfinished.map(([id]) => id), ...waiting];
+    const ids = [...(await this.#inFlight.abortAll()), ...waiting];
     if (ids.length > 0) {
       await this.#writer.run((tx) => releaseLeases(tx, ids));
       this.#log.info({ released: ids.length }, "released in-flight deliveries at shutdown");
@@ -255,7 +225,7 @@ export class Scheduler implements DeliveryHandoff {
         // A failed claim (database busy, disk trouble) must not end the loop: wait a moment,
         // then try again. Nothing is lost: unclaimed rows stay due.
         this.#log.error({ err: error }, "claiming deliveries failed");
-        await this.#sleep(1_000);
+        await this.#sleeper.sleep(1_000);
         this.#backlog = true;
         // Whatever that write did or did not leave behind, no lease outside memory is live.
         this.#reconcileLeases = true;
@@ -308,7 +278,7 @@ export class Scheduler implements DeliveryHandoff {
     if (this.#stopping) return "give back";
     const full =
       this.#inFlight.size >= this.#options.concurrency ||
-      this.#endpointLoad(delivery.endpointId) >= this.#options.endpointConcurrency;
+      this.#inFlight.loadOf(delivery.endpointId) >= this.#options.endpointConcurrency;
     if (full) return "wait";
     return this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now)
       ? "start"
@@ -330,60 +300,34 @@ export class Scheduler implements DeliveryHandoff {
     // returning here instead would spin without ever yielding to I/O.
     const delayMs = atCapacity || wakeAt <= now ? maxIdleMs : Math.min(maxIdleMs, wakeAt - now);
     // The timer is also a safety net for rows written by another process.
-    if (await this.#sleep(delayMs)) this.#backlog = true;
-  }
-
-  /** @returns true when the full delay passed, false when woken early. */
-  #sleep(delayMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(true), delayMs);
-      const finish = (timedOut: boolean) => {
-        clearTimeout(timer);
-        this.#wakeSleeper = undefined;
-        resolve(timedOut);
-      };
-      this.#wakeSleeper = () => finish(false);
-    });
+    if (await this.#sleeper.sleep(delayMs)) this.#backlog = true;
   }
 
   /** A retry this process scheduled: make sure the timer fires by then. */
   #noteDue(at: number): void {
     if (at >= this.#nextKnownDueAt) return;
     this.#nextKnownDueAt = at;
-    this.#wakeSleeper?.();
-  }
-
-  #endpointLoad(endpointId: string): number {
-    return this.#perEndpoint.get(endpointId) ?? 0;
+    this.#sleeper.wake();
   }
 
   /** Endpoints not to claim for: at their concurrency limit, breaker open, or rate-limited. */
   #saturatedEndpoints(): string[] {
-    const limit = this.#options.endpointConcurrency;
-    const full = [...this.#perEndpoint].filter(([, load]) => load >= limit).map(([id]) => id);
+    const full = this.#inFlight.fullEndpoints(this.#options.endpointConcurrency);
     return [...new Set([...full, ...this.#gate.blocked(Date.now())])];
   }
 
   #dispatch(delivery: ClaimedDelivery): void {
-    const abort = new AbortController();
-    this.#perEndpoint.set(delivery.endpointId, this.#endpointLoad(delivery.endpointId) + 1);
-    const done = this.#runner
-      .run(delivery, abort.signal)
-      .catch((error: unknown) => {
+    const attempt = (signal: AbortSignal) =>
+      this.#runner.run(delivery, signal).catch((error: unknown) => {
         // The lease stays set, so the delivery is retried once it expires.
         this.#log.error({ err: error, deliveryId: delivery.id }, "recording an attempt failed");
-      })
-      .finally(() => {
-        this.#inFlight.delete(delivery.id);
-        const load = this.#endpointLoad(delivery.endpointId) - 1;
-        if (load > 0) this.#perEndpoint.set(delivery.endpointId, load);
-        else this.#perEndpoint.delete(delivery.endpointId);
-        this.#startWaiting();
-        // An endpoint that was at its limit was skipped by claims: its work may be waiting.
-        if (load + 1 >= this.#options.endpointConcurrency) this.#backlog = true;
-        // A freed slot matters only if work is waiting for one.
-        if (this.#backlog) this.#wakeSleeper?.();
       });
-    this.#inFlight.set(delivery.id, { endpointId: delivery.endpointId, abort, done });
+    this.#inFlight.start(delivery, attempt, (endpointLoadBefore) => {
+      this.#startWaiting();
+      // An endpoint that was at its limit was skipped by claims: its work may be waiting.
+      if (endpointLoadBefore >= this.#options.endpointConcurrency) this.#backlog = true;
+      // A freed slot matters only if work is waiting for one.
+      if (this.#backlog) this.#sleeper.wake();
+    });
   }
 }
