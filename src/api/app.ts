@@ -17,6 +17,7 @@ import { tokenRoutes } from "./token-routes.ts";
 import { sourceRoutes } from "./source-routes.ts";
 import { asHookrelayError, problemResponse } from "./problem.ts";
 import { expectedBodyBytes } from "../intake/body-budget.ts";
+import { readBeforeDeadline } from "../intake/body-deadline.ts";
 import { readJsonBody } from "./request-body.ts";
 import { AuthFailureLimiter } from "./auth-failure-limit.ts";
 import { checkHeaderLimits } from "./header-limits.ts";
@@ -58,7 +59,11 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
       const maxBytes = deps.config.maxBodyBytes;
       const bytes = expectedBodyBytes(request, maxBytes);
       if (bytes === 0) return readJsonBody(request, maxBytes);
-      return deps.bodies.hold(bytes, () => readJsonBody(request, maxBytes));
+      return deps.bodies.api.hold(bytes, () =>
+        readBeforeDeadline(deps.config.bodyTimeoutMs, (signal) =>
+          readJsonBody(request, maxBytes, signal),
+        ),
+      );
     })
     .onError({ as: "global" }, ({ code, error }) => {
       if (code === "VALIDATION") return problemResponse(fromValidation(error));

@@ -20,8 +20,8 @@ export interface ApiDeps {
   /** Sources by name for the ingest route; every source write forgets it. */
   sources: SourceCache;
   plugins: PluginRegistry;
-  /** Bounds the request bodies held at once (server.max_bodies_in_flight). */
-  bodies: BodyBudget;
+  /** Bound the request bodies held at once (server.max_bodies_in_flight), per pool. */
+  bodies: { api: BodyBudget; ingest: BodyBudget };
   /** Refuses new events while the disk is nearly full. */
   disk: { assertWritable(): void };
   log: Logger;

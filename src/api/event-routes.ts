@@ -28,7 +28,7 @@ export function eventRoutes(deps: ApiDeps) {
         // A chunked body counts as the most it may have been, as while it was read.
         const declared = Number(headers["content-length"] ?? Number.NaN);
         const bytes = Number.isFinite(declared) ? declared : deps.config.maxBodyBytes;
-        const result = await deps.bodies.hold(bytes, () =>
+        const result = await deps.bodies.api.hold(bytes, () =>
           deps.publisher.publish({ ...body, idempotencyKey }),
         );
         set.status = 202;

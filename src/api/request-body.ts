@@ -3,16 +3,25 @@
  * upload without Content-Length is cut off at the limit instead of buffered whole.
  */
 import { HookrelayError, validationError } from "../errors/hookrelay-error.ts";
+import { readStreamCapped } from "../intake/body-deadline.ts";
 
 // Without { stream: true } each decode starts afresh, even after a throw, so one serves all.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/** `signal` (the body deadline) cancels a chunked body's stream; see body-deadline.ts. */
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  // A chunked body is cut off at the cap while it streams in, never buffered whole.
   const bytes = Number.isFinite(declared)
     ? await readDeclared(request, maxBytes)
-    : await readCapped(request, maxBytes);
+    : request.body
+      ? await readStreamCapped(request.body, maxBytes, () => tooLarge(maxBytes), signal)
+      : new Uint8Array();
   if (bytes.byteLength === 0) return {};
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
@@ -63,23 +72,12 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
  * CPU of answering a 1 KiB POST). The cap is checked again for Requests built in process,
  * whose header need not match their body.
  */
+// When the body deadline passes first, the 408 answered ends the read: Bun rejects a body
+// still pending once the response is sent.
 async function readDeclared(request: Request, maxBytes: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   return bytes;
-}
-
-/** A chunked body is cut off at the cap while it streams in, never buffered whole. */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): HookrelayError {

@@ -44,8 +44,10 @@ export interface Config {
   attemptTimeoutMs: number;
   responseBodyMaxBytes: number;
   maxBodyBytes: number;
-  /** Bytes of request bodies held at once; past it, 503 (src/intake/body-budget.ts). */
+  /** Bytes of request bodies held at once, per pool; past it, 503 (intake/body-budget.ts). */
   maxBodiesInFlightBytes: number;
+  /** How long a request body may take to arrive; past it, 408 (intake/body-deadline.ts). */
+  bodyTimeoutMs: number;
   concurrency: number;
   endpointConcurrency: number;
   secretOverlapMs: number;
@@ -176,6 +178,7 @@ export function loadConfig(
     responseBodyMaxBytes: size("responseBodyMax"),
     maxBodyBytes: size("maxBody"),
     maxBodiesInFlightBytes: size("maxBodiesInFlight"),
+    bodyTimeoutMs: duration("bodyTimeout"),
     concurrency: integer("concurrency", 1, 10_000),
     endpointConcurrency: integer("endpointConcurrency", 1, 1_000),
     secretOverlapMs: duration("secretOverlap"),

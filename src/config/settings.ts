@@ -21,7 +21,13 @@ export const settings = {
   maxBodiesInFlight: {
     file: "server.max_bodies_in_flight",
     env: "HOOKRELAY_MAX_BODIES_IN_FLIGHT",
-    fallback: "64MiB",
+    fallback: "32MiB",
+    reload: true,
+  },
+  bodyTimeout: {
+    file: "server.body_timeout",
+    env: "HOOKRELAY_BODY_TIMEOUT",
+    fallback: "30s",
     reload: true,
   },
   shutdownGrace: {

@@ -38,6 +38,11 @@ export const errorCodes = {
     slug: "unavailable",
     title: "The relay cannot accept writes right now",
   },
+  ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    slug: "request-timeout",
+    title: "The request body did not arrive in time",
+  },
   ERR_HEADERS_TOO_LARGE: {
     status: 431,
     slug: "headers-too-large",

@@ -9,6 +9,7 @@ import type { ApiDeps } from "../api/deps.ts";
 import type { SourceRow } from "../db/schema.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { expectedBodyBytes } from "../intake/body-budget.ts";
+import { readBeforeDeadline } from "../intake/body-deadline.ts";
 import { relayMetrics } from "../observability/metrics.ts";
 import { selectForwardHeaders } from "./forward-headers.ts";
 import { readRawBody } from "./raw-body.ts";
@@ -25,7 +26,7 @@ export function ingestRoute(deps: ApiDeps) {
         });
       }
       const bytes = expectedBodyBytes(request, source.maxBodyBytes);
-      return deps.bodies.hold(bytes, () => receive(deps, source, request));
+      return deps.bodies.ingest.hold(bytes, () => receive(deps, source, request), source.id);
     },
     // The body is read here as raw bytes; no parser may touch it first.
     { parse: "none" },
@@ -33,7 +34,9 @@ export function ingestRoute(deps: ApiDeps) {
 }
 
 async function receive(deps: ApiDeps, source: SourceRow, request: Request): Promise<Response> {
-  const body = await readRawBody(request, source.maxBodyBytes);
+  const body = await readBeforeDeadline(deps.config.bodyTimeoutMs, (signal) =>
+    readRawBody(request, source.maxBodyBytes, signal),
+  );
   const headers = Object.fromEntries(request.headers);
   const now = Date.now();
   const verifyInput = { body, headers, url: request.url, now };

@@ -6,15 +6,23 @@
  * Content-Encoding is refused with 415.
  */
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { readStreamCapped } from "../intake/body-deadline.ts";
 
 const decodable = new Set(["gzip", "x-gzip", "deflate"]);
 
-export async function readRawBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+/** `signal` (the body deadline) cancels the request's stream; see body-deadline.ts. */
+export async function readRawBody(
+  request: Request,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const readCapped = (stream: ReadableStream<Uint8Array>, cancelOn?: AbortSignal) =>
+    readStreamCapped(stream, maxBytes, () => tooLarge(maxBytes), cancelOn);
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (!request.body) return new Uint8Array();
-  if (encoding === "identity" || encoding === "") return readCapped(request.body, maxBytes);
+  if (encoding === "identity" || encoding === "") return readCapped(request.body, signal);
   if (!decodable.has(encoding)) {
     throw new HookrelayError("ERR_UNSUPPORTED_MEDIA_TYPE", "unsupported content encoding", {
       detail: `Content-Encoding ${JSON.stringify(encoding)} is not supported; send gzip or none`,
@@ -23,10 +31,10 @@ export async function readRawBody(request: Request, maxBytes: number): Promise<U
   }
   const format = encoding === "deflate" ? "deflate" : "gzip";
   // The compressed bytes are capped too, so a client cannot stream forever.
-  const compressed = await readCapped(request.body, maxBytes);
+  const compressed = await readCapped(request.body, signal);
   try {
     const inflated = new Blob([compressed]).stream().pipeThrough(new DecompressionStream(format));
-    return await readCapped(inflated, maxBytes);
+    return await readCapped(inflated);
   } catch (error) {
     if (error instanceof HookrelayError) throw error;
     throw new HookrelayError("ERR_CONTENT_ENCODING", "invalid compressed body", {
@@ -34,17 +42,6 @@ export async function readRawBody(request: Request, maxBytes: number): Promise<U
       detail: `The body is not valid ${format} data`,
     });
   }
-}
-
-async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number) {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): HookrelayError {

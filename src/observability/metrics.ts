@@ -44,12 +44,14 @@ export class RelayMetrics {
   });
   readonly #bodiesRefused = new client.Counter({
     name: `${prefix}requests_refused_bodies_in_flight_total`,
-    help: "Requests answered 503 because server.max_bodies_in_flight was reached",
+    help: "Requests answered 503 because server.max_bodies_in_flight was reached, by pool",
+    labelNames: ["pool"] as const,
     registers: [this.registry],
   });
   readonly #bodiesHeld = new client.Gauge({
     name: `${prefix}request_bodies_in_flight_bytes`,
-    help: "Bytes of request bodies held now, counted against server.max_bodies_in_flight",
+    help: "Bytes of request bodies held now, by pool (api, ingest), against the budget",
+    labelNames: ["pool"] as const,
     registers: [this.registry],
   });
   readonly #inboundRejected = new client.Counter({
@@ -127,12 +129,12 @@ export class RelayMetrics {
     this.#accepted.inc({ origin: "inbound" });
   }
 
-  countBodyRefused(): void {
-    this.#bodiesRefused.inc();
+  countBodyRefused(pool: string): void {
+    this.#bodiesRefused.inc({ pool });
   }
 
-  setBodiesHeld(bytes: number): void {
-    this.#bodiesHeld.set(bytes);
+  setBodiesHeld(pool: string, bytes: number): void {
+    this.#bodiesHeld.set({ pool }, bytes);
   }
 
   recordInboundRejected(source: string, reason: string): void {

@@ -100,7 +100,14 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     inbound: new InboundReceiver(writer, scheduler),
     sources: new SourceCache(database.orm),
     plugins: plugins.registry,
-    bodies: new BodyBudget(() => current.maxBodiesInFlightBytes),
+    bodies: {
+      api: new BodyBudget({ pool: "api", capacityBytes: () => current.maxBodiesInFlightBytes }),
+      ingest: new BodyBudget({
+        pool: "ingest",
+        capacityBytes: () => current.maxBodiesInFlightBytes,
+        keyShare: 0.5,
+      }),
+    },
     disk,
     log,
     wakeScheduler: () => scheduler.wake(),

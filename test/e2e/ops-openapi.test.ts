@@ -44,7 +44,10 @@ beforeAll(async () => {
     inbound: new InboundReceiver(writer, claimOnly),
     sources: new SourceCache(database.orm),
     plugins: plugins.registry,
-    bodies: new BodyBudget(() => 64 * 1024 * 1024),
+    bodies: {
+      api: new BodyBudget({ pool: "api", capacityBytes: () => 64 * 1024 * 1024 }),
+      ingest: new BodyBudget({ pool: "ingest", capacityBytes: () => 64 * 1024 * 1024 }),
+    },
     disk: { assertWritable() {} },
     log,
     wakeScheduler() {},

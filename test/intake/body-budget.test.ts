@@ -1,16 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import { BodyBudget, expectedBodyBytes } from "../../src/intake/body-budget.ts";
 
+const budgetOf = (capacity: number, keyShare?: number) =>
+  new BodyBudget({ pool: "ingest", capacityBytes: () => capacity, keyShare });
+
 /** A hold that lasts until `release()`: the budget counts its bytes meanwhile. */
-function heldOpen(budget: BodyBudget, bytes: number) {
+function heldOpen(budget: BodyBudget, bytes: number, key?: string) {
   let release = () => {};
-  const done = budget.hold(bytes, () => new Promise<void>((resolve) => (release = resolve)));
+  const done = budget.hold(bytes, () => new Promise<void>((resolve) => (release = resolve)), key);
   return { done, release: () => release() };
 }
 
 describe("BodyBudget", () => {
   test("refuses what would pass the bound while others are held, and frees on settle", async () => {
-    const budget = new BodyBudget(() => 100);
+    const budget = budgetOf(100);
     const first = heldOpen(budget, 60);
     expect(budget.heldBytes).toBe(60);
     await expect(budget.hold(41, async () => "late")).rejects.toMatchObject({
@@ -24,13 +27,13 @@ describe("BodyBudget", () => {
   });
 
   test("frees the bytes of work that fails", async () => {
-    const budget = new BodyBudget(() => 100);
+    const budget = budgetOf(100);
     await expect(budget.hold(80, async () => Promise.reject(new Error("no")))).rejects.toThrow();
     expect(budget.heldBytes).toBe(0);
   });
 
   test("lets a lone request larger than the bound through, and bodiless ones always", async () => {
-    const budget = new BodyBudget(() => 100);
+    const budget = budgetOf(100);
     const big = heldOpen(budget, 500);
     expect(budget.heldBytes).toBe(500);
     expect(await budget.hold(0, async () => "no body")).toBe("no body");
@@ -41,13 +44,36 @@ describe("BodyBudget", () => {
 
   test("reads the bound on every request, so a reload applies at once", async () => {
     let bound = 10;
-    const budget = new BodyBudget(() => bound);
+    const budget = new BodyBudget({ pool: "api", capacityBytes: () => bound });
     const first = heldOpen(budget, 5);
     await expect(budget.hold(6, async () => 0)).rejects.toThrow();
     bound = 20;
     expect(await budget.hold(6, async () => 1)).toBe(1);
     first.release();
     await first.done;
+  });
+});
+
+describe("BodyBudget shares", () => {
+  test("one key holds at most its share while others still get in", async () => {
+    const budget = budgetOf(100, 0.5);
+    const first = heldOpen(budget, 40, "src_a");
+    await expect(budget.hold(20, async () => "a again", "src_a")).rejects.toThrow(
+      "too many request bodies",
+    );
+    expect(await budget.hold(50, async () => "b", "src_b")).toBe("b");
+    first.release();
+    await first.done;
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  test("a key's lone request passes its share, as a lone request passes the budget", async () => {
+    const budget = budgetOf(100, 0.5);
+    const big = heldOpen(budget, 80, "src_a");
+    expect(budget.heldBytes).toBe(80);
+    await expect(budget.hold(30, async () => "b", "src_b")).rejects.toThrow();
+    big.release();
+    await big.done;
   });
 });
 
