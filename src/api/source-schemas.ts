@@ -1,6 +1,8 @@
 /** Request shapes of /v1/sources. */
 import { t } from "elysia";
+import type { FieldError } from "../errors/hookrelay-error.ts";
 import { endpointFields } from "./schemas.ts";
+import { describeFieldValueProblem, describeUnicodeProblem } from "./text-rules.ts";
 
 const strict = { additionalProperties: false } as const;
 
@@ -88,3 +90,20 @@ export const updateSourceBody = t.Object(
 export type CreateSourceInput = (typeof createSourceBody)["static"];
 export type UpdateSourceInput = (typeof updateSourceBody)["static"];
 export type InlineDestination = (typeof inlineDestination)["static"];
+
+/**
+ * What the schema cannot say about a source's answer: its content type goes out as a header
+ * on every ingest, after the event is stored, so a value a header cannot carry must be
+ * refused here, not fail there. The body goes out as UTF-8; NUL in it is fine.
+ */
+export function checkSourceResponse(response: CreateSourceInput["response"]): FieldError[] {
+  const problems: FieldError[] = [];
+  const contentType = response?.contentType;
+  const typeProblem =
+    contentType === undefined ? undefined : describeFieldValueProblem(contentType);
+  if (typeProblem) problems.push({ field: "/response/contentType", message: typeProblem });
+  const body = response?.body;
+  const bodyProblem = body === undefined ? undefined : describeUnicodeProblem(body);
+  if (bodyProblem) problems.push({ field: "/response/body", message: bodyProblem });
+  return problems;
+}

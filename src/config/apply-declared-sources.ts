@@ -8,7 +8,11 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import type { ApiDeps } from "../api/deps.ts";
-import { type CreateSourceInput, createSourceBody } from "../api/source-schemas.ts";
+import {
+  type CreateSourceInput,
+  checkSourceResponse,
+  createSourceBody,
+} from "../api/source-schemas.ts";
 import { findSourceByName } from "../db/source-store.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import type { SourceRow } from "../db/schema.ts";
@@ -43,6 +47,9 @@ export function checkDeclaredSources(
     const input = inputOf(source, (name) => (endpointNames.has(name) ? `ep_${name}` : name));
     for (const error of Value.Errors(createSourceBody, input)) {
       problems.push(`${whereOf(source, error.path)}: ${lowerFirst(error.message)}`);
+    }
+    for (const field of checkSourceResponse(input.response)) {
+      problems.push(`${whereOf(source, field.field)}: ${field.message}`);
     }
     for (const destination of source.destinations) {
       if (!endpointNames.has(destination) && !destination.startsWith("ep_")) {
@@ -159,6 +166,7 @@ function asConfigProblem(source: DeclaredSource, error: unknown): HookrelayError
 }
 
 const fileKeys: Record<string, string> = {
+  contentType: "content_type",
   forwardHeaders: "forward_headers",
   maxBodyBytes: "max_body",
   dedupeWindowSeconds: "dedupe_window",
@@ -171,7 +179,7 @@ function whereOf(source: DeclaredSource, pointer: string): string {
   const key = fileKeys[top] ?? top;
   const nested = (second === "options" || second === "secrets") && source.where[`${key}.${second}`];
   const base = (nested || source.where[key]) ?? source.where.name ?? "";
-  const rest = parts.slice(nested ? 2 : 1);
+  const rest = parts.slice(nested ? 2 : 1).map((part) => fileKeys[part] ?? part);
   return base + rest.map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join("");
 }
 

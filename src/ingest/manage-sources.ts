@@ -10,10 +10,11 @@ import {
   destinationPolicy,
   generateSchemeSecret,
 } from "../api/endpoint-input.ts";
-import type {
-  CreateSourceInput,
-  InlineDestination,
-  UpdateSourceInput,
+import {
+  type CreateSourceInput,
+  checkSourceResponse,
+  type InlineDestination,
+  type UpdateSourceInput,
 } from "../api/source-schemas.ts";
 import type { Tx } from "../db/client.ts";
 import { deleteEndpoint, insertEndpoint } from "../db/endpoint-store.ts";
@@ -146,6 +147,7 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boo
       }
     });
   }
+  if (input.response) problems.push(...checkSourceResponse(input.response));
   input.destinations?.forEach((destination, i) => {
     if (typeof destination === "string") return;
     try {

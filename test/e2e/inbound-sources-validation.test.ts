@@ -86,6 +86,36 @@ describe("validation", () => {
       field: "/response/status",
     },
     {
+      name: "a response content type with a non-Latin-1 character",
+      body: () => ({ ...valid(), response: { status: 200, contentType: "text/plain; x=\u2603" } }),
+      field: "/response/contentType",
+    },
+    {
+      name: "a response content type with CR LF",
+      body: () => ({ ...valid(), response: { status: 200, contentType: "text/plain\r\nX-A: b" } }),
+      field: "/response/contentType",
+    },
+    {
+      name: "a response content type with NUL",
+      body: () => ({ ...valid(), response: { status: 200, contentType: "text/plain\u0000" } }),
+      field: "/response/contentType",
+    },
+    {
+      name: "a response content type with Latin-1 beyond ASCII",
+      body: () => ({ ...valid(), response: { status: 200, contentType: "text/plain; x=\u00e9" } }),
+      field: "/response/contentType",
+    },
+    {
+      name: "a response body with a lone surrogate",
+      body: () => ({ ...valid(), response: { status: 200, body: "ok \ud800" } }),
+      field: "/response/body",
+    },
+    {
+      name: "a response status that is not an integer",
+      body: () => ({ ...valid(), response: { status: 200.5 } }),
+      field: "/response/status",
+    },
+    {
       name: "a zero body cap",
       body: () => ({ ...valid(), maxBodyBytes: 0 }),
       field: "/maxBodyBytes",
@@ -141,6 +171,28 @@ describe("validation", () => {
       await expectProblem(await post(body()), { status: 422, slug: "validation-failed", field });
     }, 30_000);
   }
+
+  test("refuses a content type a header cannot carry on PATCH, and keeps the answer", async () => {
+    const name = uniqueSourceName("ctype");
+    const response = { status: 202, body: "thanks", contentType: "text/plain" };
+    const source = await createSource(relay, { name, verifier: github, response });
+    const patch = await relay.api(`/v1/sources/${source.id}`, {
+      method: "PATCH",
+      json: { response: { status: 202, contentType: "text/plain; x=\u2603" } },
+    });
+
+    await expectProblem(patch, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/response/contentType",
+    });
+    const answer = await signedPing(name);
+    expect({ status: answer.status, type: answer.headers.get("content-type") }).toEqual({
+      status: 202,
+      type: "text/plain",
+    });
+    expect(await answer.text()).toBe("thanks");
+  }, 30_000);
 
   test("refuses a duplicate name with 422 at /name", async () => {
     const name = uniqueSourceName("twin");
