@@ -84,8 +84,15 @@ function readSource(
   };
   const destinations = strings("destinations");
   const forwardHeaders = strings("forward_headers");
-  const verifier = readVerifier(table.verifier, file, (m) => problem("verifier", m));
-  const response = readResponse(table.response, (m) => problem("response", m));
+  const nested = (table: string) => (key: string, message: string) =>
+    file.problems.push(`${where(["sources", index, table, key])}: ${message}`);
+  const verifier = readVerifier(
+    table.verifier,
+    file,
+    (m) => problem("verifier", m),
+    nested("verifier"),
+  );
+  const response = readResponse(table.response, (m) => problem("response", m), nested("response"));
   const maxBody = optionalText(table.max_body, (m) => problem("max_body", m));
   const maxBodyBytes = maxBody === undefined ? undefined : parseSizeBytes(maxBody);
   if (maxBody !== undefined && !maxBodyBytes) problem("max_body", "expected a size such as 1MiB");
@@ -112,16 +119,29 @@ function readSource(
   };
 }
 
-function readVerifier(value: unknown, file: Reader, problem: (message: string) => void) {
+const verifierKeys = ["scheme", "secrets", "secret_files", "options"];
+const responseKeys = ["status", "body", "content_type"];
+
+type UnknownKey = (key: string, message: string) => void;
+
+/** Every key of a nested table the relay does not know, each on its own line. */
+function reportUnknownKeys(table: Record<string, unknown>, known: string[], report: UnknownKey) {
+  for (const key of Object.keys(table)) {
+    if (!known.includes(key)) report(key, `unknown key (known: ${known.join(", ")})`);
+  }
+}
+
+function readVerifier(
+  value: unknown,
+  file: Reader,
+  problem: (message: string) => void,
+  unknownKey: UnknownKey,
+) {
   if (!isTable(value) || typeof value.scheme !== "string") {
     problem('must be a table with a scheme, e.g. { scheme = "github", secret_files = [...] }');
     return undefined;
   }
-  const extra = Object.keys(value).filter(
-    (key) => !["scheme", "secrets", "secret_files", "options"].includes(key),
-  );
-  if (extra.length > 0)
-    problem(`unknown key ${extra[0]} (known: scheme, secrets, secret_files, options)`);
+  reportUnknownKeys(value, verifierKeys, unknownKey);
   const secrets = value.secrets ?? [];
   const files = value.secret_files ?? [];
   const options = value.options ?? {};
@@ -149,8 +169,9 @@ function readVerifier(value: unknown, file: Reader, problem: (message: string) =
   return { scheme: value.scheme, secrets: [...secrets, ...fromFiles], options };
 }
 
-function readResponse(value: unknown, problem: (message: string) => void) {
+function readResponse(value: unknown, problem: (message: string) => void, unknownKey: UnknownKey) {
   if (value === undefined) return null;
+  if (isTable(value)) reportUnknownKeys(value, responseKeys, unknownKey);
   if (!isTable(value) || typeof value.status !== "number") {
     problem('must be a table with a status, e.g. { status = 200, body = "ok" }');
     return null;
