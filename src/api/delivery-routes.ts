@@ -1,11 +1,15 @@
 /** /v1/deliveries and /v1/dead-letters: inspect deliveries with their attempts, retry, replay. */
 import { Elysia } from "elysia";
+import type { Queryable } from "../db/client.ts";
 import {
+  countDeliveries,
+  type DeliveryFilter,
   findDelivery,
   listAttempts,
   listDeliveries,
   requeueDeliveries,
 } from "../db/delivery-store.ts";
+import { findEndpointState } from "../db/endpoint-store.ts";
 import type { DeliveryRow } from "../db/schema.ts";
 import { HookrelayError, notFound, validationError } from "../errors/hookrelay-error.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -55,6 +59,13 @@ export function deliveryRoutes(deps: ApiDeps) {
               detail: `Delivery ${delivery.id} already succeeded; publish a new event instead`,
             });
           }
+          // Claims skip deleted endpoints: requeued, it would stay pending for ever.
+          if ((await findEndpointState(tx, delivery.endpointId)) === "deleted") {
+            throw endpointDeleted(
+              `Delivery ${delivery.id} cannot be retried: its endpoint ${delivery.endpointId} ` +
+                "was deleted",
+            );
+          }
           await requeueDeliveries(tx, { ids: [delivery.id] }, Date.now());
           return findDelivery(tx, delivery.id);
         });
@@ -68,8 +79,11 @@ export function deliveryRoutes(deps: ApiDeps) {
       "/dead-letters",
       async ({ query }) => {
         const limit = parseLimit(query.limit);
+        // A deleted endpoint's dead letters can be neither replayed nor retried, so they are
+        // not listed; GET /v1/deliveries?status=dead still shows them.
         const rows = await listDeliveries(orm, {
           status: "dead",
+          endpointLive: true,
           endpointId: query.endpointId,
           limit,
           beforeId: parseIdCursor(query.cursor),
@@ -81,23 +95,42 @@ export function deliveryRoutes(deps: ApiDeps) {
     .post(
       "/dead-letters/replay",
       async ({ body }) => {
-        const replayed = await writer.run((tx) =>
-          requeueDeliveries(
+        const filter: DeliveryFilter = {
+          status: "dead",
+          endpointId: body.endpointId,
+          finishedSince: body.since ? Date.parse(body.since) : undefined,
+          finishedUntil: body.until ? Date.parse(body.until) : undefined,
+        };
+        const answer = await writer.run(async (tx) => {
+          if (body.endpointId) await checkReplayEndpoint(tx, body.endpointId);
+          const replayed = await requeueDeliveries(
             tx,
-            {
-              status: "dead",
-              endpointId: body.endpointId,
-              finishedSince: body.since ? Date.parse(body.since) : undefined,
-              finishedUntil: body.until ? Date.parse(body.until) : undefined,
-            },
+            { ...filter, endpointLive: true },
             Date.now(),
-          ),
-        );
-        if (replayed > 0) deps.wakeScheduler();
-        return { replayed };
+          );
+          const skipped = await countDeliveries(tx, { ...filter, endpointLive: false });
+          return { replayed, skipped };
+        });
+        if (answer.replayed > 0) deps.wakeScheduler();
+        return answer;
       },
       { body: replayBody },
     );
+}
+
+function endpointDeleted(detail: string): HookrelayError {
+  return new HookrelayError("ERR_ENDPOINT_DELETED", "endpoint deleted", { detail });
+}
+
+/** A replay for one endpoint names an endpoint that exists and still receives. */
+async function checkReplayEndpoint(db: Queryable, endpointId: string): Promise<void> {
+  const state = await findEndpointState(db, endpointId);
+  if (state === undefined) {
+    throw validationError([{ field: "/endpointId", message: `no endpoint ${endpointId}` }]);
+  }
+  if (state === "deleted") {
+    throw endpointDeleted(`Endpoint ${endpointId} was deleted; its dead letters cannot be sent`);
+  }
 }
 
 function page(rows: DeliveryRow[], limit: number) {

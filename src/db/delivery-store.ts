@@ -3,7 +3,7 @@
  * (manual retry, dead-letter replay). Leases are in claim-store.ts, outcomes in
  * attempt-store.ts.
  */
-import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "./client.ts";
 import { insertRows } from "./bulk-rows.ts";
 import {
@@ -43,6 +43,8 @@ export interface DeliveryFilter {
   /** Only deliveries that finished (died) in this window; used for dead letters. */
   finishedSince?: number | undefined;
   finishedUntil?: number | undefined;
+  /** True: only deliveries of endpoints not deleted; false: only of deleted ones. */
+  endpointLive?: boolean | undefined;
 }
 
 function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
@@ -55,6 +57,11 @@ function whereDeliveries(filter: DeliveryFilter): SQL | undefined {
   }
   if (filter.finishedUntil !== undefined) {
     conditions.push(lte(deliveries.finishedAt, filter.finishedUntil));
+  }
+  if (filter.endpointLive !== undefined) {
+    const live = sql`EXISTS (SELECT 1 FROM endpoints ep
+      WHERE ep.id = ${deliveries.endpointId} AND ep.deleted_at IS NULL)`;
+    conditions.push(filter.endpointLive ? live : sql`NOT ${live}`);
   }
   return and(...conditions);
 }
@@ -79,6 +86,14 @@ export async function listAttempts(db: Queryable, deliveryId: string): Promise<A
     .from(attempts)
     .where(eq(attempts.deliveryId, deliveryId))
     .orderBy(asc(attempts.attempt));
+}
+
+export async function countDeliveries(db: Queryable, filter: DeliveryFilter): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`COUNT(*)` })
+    .from(deliveries)
+    .where(whereDeliveries(filter));
+  return row?.n ?? 0;
 }
 
 /** Makes a delivery due now with a fresh retry schedule (manual retry, dead-letter replay). */

@@ -39,6 +39,19 @@ export async function findEndpoint(db: Queryable, id: string): Promise<EndpointR
   return row && openEndpointSecrets(row);
 }
 
+/** Whether the endpoint exists and, if so, whether it was deleted (its row stays). */
+export async function findEndpointState(
+  db: Queryable,
+  id: string,
+): Promise<"live" | "deleted" | undefined> {
+  const [row] = await db
+    .select({ deletedAt: endpoints.deletedAt })
+    .from(endpoints)
+    .where(eq(endpoints.id, id));
+  if (!row) return undefined;
+  return row.deletedAt === null ? "live" : "deleted";
+}
+
 export async function listEndpoints(
   db: Queryable,
   limit: number,

@@ -31,5 +31,10 @@ export const embeddedMigrations: EmbeddedMigration[] = [
     "tag": "0005_drop_previous_secret",
     "createdAt": 1796355844804,
     "sql": "ALTER TABLE `endpoints` DROP COLUMN `previous_secret`;--> statement-breakpoint\nALTER TABLE `endpoints` DROP COLUMN `previous_secret_expires_at`;"
+  },
+  {
+    "tag": "0006_cancel_deleted_endpoint_deliveries",
+    "createdAt": 1796356729335,
+    "sql": "-- Hand-written: before retries and replays refused deleted endpoints, they could make a\n-- delivery of a deleted endpoint pending again; claims skip those, so it waited for ever,\n-- counted as due and kept retention off its event. It ends cancelled, as deleting the endpoint\n-- would have left it, finished when it was requeued.\nUPDATE `deliveries` SET `status` = 'cancelled', `next_attempt_at` = NULL, `lease_until` = NULL, `finished_at` = `updated_at` WHERE `status` = 'pending' AND `endpoint_id` IN (SELECT `id` FROM `endpoints` WHERE `deleted_at` IS NOT NULL);\n"
   }
 ];

@@ -13,7 +13,10 @@ export interface OutboxStats {
   byStatus: Partial<Record<DeliveryStatus, number>>;
   /** Creation time of the oldest pending delivery. */
   oldestPendingCreatedAt: number | undefined;
-  /** The earliest due time among pending deliveries already due. */
+  /**
+   * The earliest due time among pending deliveries already due that a claim would take: those
+   * held for a disabled (or deleted) endpoint wait on purpose and are not the backlog's lag.
+   */
   oldestDueAt: number | undefined;
 }
 
@@ -26,8 +29,9 @@ export async function readOutboxStats(db: Queryable, now = Date.now()): Promise<
     sql`SELECT created_at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT 1`,
   );
   const [due] = await db.all<{ due: number | null }>(sql`
-    SELECT MIN(next_attempt_at) AS due FROM deliveries
-    WHERE status = 'pending' AND next_attempt_at <= ${now}`);
+    SELECT MIN(d.next_attempt_at) AS due FROM deliveries d
+    WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
+      AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.enabled = 1)`);
   return {
     byStatus: Object.fromEntries(counts.map((row) => [row.status, row.n])),
     oldestPendingCreatedAt: oldest?.created_at,

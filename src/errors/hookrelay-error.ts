@@ -33,6 +33,11 @@ export const errorCodes = {
     slug: "delivery-succeeded",
     title: "The delivery already succeeded",
   },
+  ERR_ENDPOINT_DELETED: {
+    status: 409,
+    slug: "endpoint-deleted",
+    title: "The delivery's endpoint was deleted",
+  },
   ERR_UNAVAILABLE: {
     status: 503,
     slug: "unavailable",

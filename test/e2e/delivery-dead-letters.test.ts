@@ -64,12 +64,18 @@ describe("dead letters", () => {
 
     receiver.respondWith(() => reply(204));
     const replay = { method: "POST", json: { endpointId: endpoint.id } };
-    expect(await relay.json("/v1/dead-letters/replay", replay)).toEqual({ replayed: 1 });
+    expect(await relay.json("/v1/dead-letters/replay", replay)).toEqual({
+      replayed: 1,
+      skipped: 0,
+    });
     const replayed = await waitForStatus(relay, deliveryId, "succeeded");
     expect(replayed.attempts.at(-1)).toMatchObject({ statusCode: 204, error: null });
     expect(receiver.requests).toHaveLength(4);
     expect((await relay.json<Page<Delivery>>(letters)).data).toEqual([]);
-    expect(await relay.json("/v1/dead-letters/replay", replay)).toEqual({ replayed: 0 });
+    expect(await relay.json("/v1/dead-letters/replay", replay)).toEqual({
+      replayed: 0,
+      skipped: 0,
+    });
   });
 
   test("retries a dead delivery on request and refuses to retry a succeeded one", async () => {
