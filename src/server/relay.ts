@@ -155,12 +155,15 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
     },
     async reload(next) {
       const plan = planReload(current, next);
+      // What the relay runs with after the reload: restart-only settings (the data directory
+      // with its managed.json among them) keep their running values for the sync too.
+      const merged = mergeReload(current, next);
       // Everything declared is checked before anything is written, so a bad file leaves the
       // relay as it was; applied every time, so API edits to managed objects are undone.
-      checkDeclaredSources(next.sources, plugins.registry, declaredNames(next));
-      const endpoints = await syncDeclaredEndpoints(next, plugins.registry, writer, log);
-      await syncDeclaredSources(next, deps, endpoints.ids, log);
-      current = mergeReload(current, next);
+      checkDeclaredSources(merged.sources, plugins.registry, declaredNames(merged));
+      const endpoints = await syncDeclaredEndpoints(merged, plugins.registry, writer, log);
+      await syncDeclaredSources(merged, deps, endpoints.ids, log);
+      current = merged;
       Object.assign(schedulerOptions, schedulerOptionsFrom(current));
       log.level = current.logLevel;
       retention.schedule();

@@ -10,7 +10,7 @@ import { startHeldReceiver, startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import { type Endpoint, type Page, publish, waitForStatus, webhookIds } from "./api-fixtures.ts";
-import { slow, useTempDir } from "./ops-support.ts";
+import { reload, slow, useTempDir } from "./ops-support.ts";
 
 async function signGithub(secret: string, body: string): Promise<string> {
   const hmac = new Bun.CryptoHasher("sha256", secret);
@@ -19,20 +19,6 @@ async function signGithub(secret: string, body: string): Promise<string> {
 
 function endpointToml(name: string, url: string, extra = ""): string {
   return `[[endpoints]]\nname = "${name}"\nurl = "${url}"\ndescription = "${name} team"\n${extra}`;
-}
-
-async function reload(relay: Relay, path: string, text: string, expected: string) {
-  writeFileSync(path, text);
-  const seen = relay.logs.filter((line) => line.msg === expected).length;
-  relay.process.kill("SIGHUP");
-  return waitFor(
-    `the relay to log "${expected}"`,
-    () => {
-      const lines = relay.logs.filter((line) => line.msg === expected);
-      return lines.length > seen && lines.at(-1);
-    },
-    20_000,
-  );
 }
 
 const refusal = "reload refused; the relay keeps its current configuration";

@@ -2,10 +2,11 @@
  * Helpers the operations suites share: temporary directories, running the `hookrelay` CLI as
  * a real child process, and reading Prometheus text.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../support/relay.ts";
+import { projectRoot, type Relay } from "../support/relay.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** Per-test timeout for suites that start relays: a loaded CI machine takes seconds each. */
 export const slow = 30_000;
@@ -13,6 +14,21 @@ export const slow = 30_000;
 export function useTempDir(prefix = "hookrelay-ops-") {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes the config file, sends SIGHUP, and waits for the next log line `expected`. */
+export async function reload(relay: Relay, path: string, text: string, expected: string) {
+  writeFileSync(path, text);
+  const seen = relay.logs.filter((line) => line.msg === expected).length;
+  relay.process.kill("SIGHUP");
+  return waitFor(
+    `the relay to log "${expected}"`,
+    () => {
+      const lines = relay.logs.filter((line) => line.msg === expected);
+      return lines.length > seen && lines.at(-1);
+    },
+    20_000,
+  );
 }
 
 export interface CliRun {

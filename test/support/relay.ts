@@ -17,6 +17,8 @@ export interface RelayOptions {
   /** argv used instead of `bun --no-install src/main.ts`, e.g. a compiled binary. */
   command?: string[];
   cwd?: string;
+  /** Variables the default environment sets that this relay must not see. */
+  unset?: string[];
 }
 
 export interface Relay {
@@ -41,21 +43,23 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const dataDir = options.dataDir ?? makeDataDir();
   const token = options.env?.HOOKRELAY_API_TOKEN ?? "test-token-0123456789abcdef";
   const command = options.command ?? [process.execPath, "--no-install", "src/main.ts"];
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    HOOKRELAY_HOST: "127.0.0.1",
+    HOOKRELAY_PORT: "0",
+    HOOKRELAY_DATA_DIR: dataDir,
+    HOOKRELAY_API_TOKEN: token,
+    HOOKRELAY_RETRY_SCHEDULE: "100ms,200ms,300ms",
+    HOOKRELAY_LOG_LEVEL: "debug",
+    // Receivers in tests listen on loopback, which the SSRF guard refuses by default.
+    HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8,::1/128",
+    ...options.env,
+  };
+  for (const name of options.unset ?? []) delete env[name];
   const child = Bun.spawn([...command, "serve"], {
     cwd: options.cwd ?? projectRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      HOOKRELAY_HOST: "127.0.0.1",
-      HOOKRELAY_PORT: "0",
-      HOOKRELAY_DATA_DIR: dataDir,
-      HOOKRELAY_API_TOKEN: token,
-      HOOKRELAY_RETRY_SCHEDULE: "100ms,200ms,300ms",
-      HOOKRELAY_LOG_LEVEL: "debug",
-      // Receivers in tests listen on loopback, which the SSRF guard refuses by default.
-      HOOKRELAY_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8,::1/128",
-      ...options.env,
-    },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
