@@ -6,11 +6,13 @@ import { describeSecretProblem, generateEndpointSecret } from "../signing/endpoi
 import { isReservedHeader } from "../delivery/reserved-headers.ts";
 import { type FieldError, validationError } from "../errors/hookrelay-error.ts";
 import { eventTypePatternRule } from "../intake/event-type-filter.ts";
+import { describeStoredTextProblem } from "./text-rules.ts";
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export interface EndpointInput {
   url?: string | undefined;
+  description?: string | undefined;
   eventTypes?: string[] | undefined;
   secret?: string | undefined;
   headers?: Record<string, string> | undefined;
@@ -47,10 +49,16 @@ export function checkEndpointInput(
     );
   }
   if (input.url !== undefined) {
+    // The URL parser percent-encodes a NUL in the path, but the text as given is what is stored.
     const problem =
-      describeEndpointUrlProblem(input.url) ?? describeUrlBlockWithHint(new URL(input.url), policy);
+      describeStoredTextProblem(input.url) ??
+      describeEndpointUrlProblem(input.url) ??
+      describeUrlBlockWithHint(new URL(input.url), policy);
     if (problem) problems.push({ field: "/url", message: problem });
   }
+  const descriptionProblem =
+    input.description === undefined ? undefined : describeStoredTextProblem(input.description);
+  if (descriptionProblem) problems.push({ field: "/description", message: descriptionProblem });
   input.eventTypes?.forEach((pattern, i) => {
     if (!eventTypePatternRule.test(pattern)) {
       problems.push({
@@ -92,6 +100,9 @@ export function describeSchemeSecretProblem(
   secret: string,
   options: Record<string, unknown> = {},
 ): string | undefined {
+  // Stored as TEXT (sealed or not): a NUL would cut the key short and change every signature.
+  const textProblem = describeStoredTextProblem(secret);
+  if (textProblem) return textProblem;
   const signer = plugins.signer(scheme);
   return signer?.checkSecret ? signer.checkSecret(secret, options) : describeSecretProblem(secret);
 }

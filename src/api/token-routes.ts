@@ -7,9 +7,10 @@ import { generateTokenSecret, hashTokenSecret } from "../auth/token-secret.ts";
 import { newId } from "../db/ids.ts";
 import type { ApiTokenRow } from "../db/schema.ts";
 import { insertToken, listTokens, revokeToken } from "../db/token-store.ts";
-import { notFound } from "../errors/hookrelay-error.ts";
+import { notFound, validationError } from "../errors/hookrelay-error.ts";
 import type { ApiDeps } from "./deps.ts";
 import { idParam } from "./schemas.ts";
+import { describeStoredTextProblem } from "./text-rules.ts";
 
 const scopeSchema = t.Union([t.Literal("admin"), t.Literal("publish"), t.Literal("read")]);
 
@@ -26,6 +27,8 @@ export function tokenRoutes(deps: ApiDeps) {
     .post(
       "/",
       async ({ body, set }) => {
+        const nameProblem = describeStoredTextProblem(body.name);
+        if (nameProblem) throw validationError([{ field: "/name", message: nameProblem }]);
         const token = generateTokenSecret();
         const row = await deps.writer.run((tx) =>
           insertToken(tx, {

@@ -223,6 +223,7 @@ function diff(
 function inputOf(endpoint: DeclaredEndpoint) {
   return {
     url: endpoint.url,
+    description: endpoint.description,
     eventTypes: endpoint.eventTypes,
     headers: endpoint.headers,
     secret: endpoint.secret,
