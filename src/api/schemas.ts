@@ -8,6 +8,14 @@ import { validationError } from "../errors/hookrelay-error.ts";
 const strict = { additionalProperties: false } as const;
 const eventTypeText = "^[A-Za-z0-9_.:-]{1,255}$";
 
+/**
+ * An endpoint id given as a filter: `ep_` and a ULID (or `ep_operational`). A malformed one is
+ * refused with 422, not answered with an empty result that looks like "nothing matched".
+ */
+const endpointIdFilter = t.String({ pattern: "^ep_[A-Za-z0-9_]{1,252}$" });
+/** Event ids are `evt_…` or the `id` given at publish, so they share its pattern. */
+const eventIdFilter = t.String({ pattern: eventTypeText });
+
 export const idParam = t.Object({ id: t.String({ minLength: 1, maxLength: 255 }) });
 
 export const pageQuery = {
@@ -108,20 +116,20 @@ export const listDeliveriesQuery = t.Object(
   {
     ...pageQuery,
     status: t.Optional(deliveryStatusSchema),
-    endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
-    eventId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+    endpointId: t.Optional(endpointIdFilter),
+    eventId: t.Optional(eventIdFilter),
   },
   strict,
 );
 
 export const listDeadLettersQuery = t.Object(
-  { ...pageQuery, endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })) },
+  { ...pageQuery, endpointId: t.Optional(endpointIdFilter) },
   strict,
 );
 
 export const replayBody = t.Object(
   {
-    endpointId: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+    endpointId: t.Optional(endpointIdFilter),
     since: t.Optional(t.String({ format: "date-time" })),
     until: t.Optional(t.String({ format: "date-time" })),
   },

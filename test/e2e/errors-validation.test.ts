@@ -10,6 +10,7 @@ import {
   createEndpoint,
   expectProblem,
   publish,
+  unknownId,
 } from "./api-fixtures.ts";
 
 const exampleUrl = "http://127.0.0.1:9/hooks";
@@ -188,6 +189,42 @@ describe("validation", () => {
       previousSecretExpiresAt: null,
       previousSecrets: [],
     });
+  });
+});
+
+describe("id filters", () => {
+  test.each([
+    ["a word", "x"],
+    ["another prefix", "evt_01JF3000000000000000000000"],
+    ["a space", "ep_01JF3 0"],
+  ])("refuses a replay of an endpointId that is %s with 422 at /endpointId", async (_l, id) => {
+    const response = await post("/v1/dead-letters/replay", { endpointId: id });
+    const problem = await expectProblem(response, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/endpointId",
+    });
+    // Refused by its shape, before any lookup.
+    expect(problem.detail).toStartWith("/endpointId: expected string to match '^ep_");
+  });
+
+  test("refuses a replay of an endpoint that does not exist with 422 at /endpointId", async () => {
+    const id = unknownId("ep");
+    const response = await post("/v1/dead-letters/replay", { endpointId: id });
+    const problem = await expectProblem(response, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/endpointId",
+    });
+    expect(problem.detail).toBe(`/endpointId: no endpoint ${id}`);
+  });
+
+  test.each([
+    ["/v1/dead-letters?endpointId=x", "query:endpointId"],
+    ["/v1/deliveries?endpointId=x", "query:endpointId"],
+    ["/v1/deliveries?eventId=a%20b", "query:eventId"],
+  ])("refuses the malformed filter in %s with 422", async (path, field) => {
+    await expectProblem(await relay.api(path), { status: 422, slug: "validation-failed", field });
   });
 });
 
