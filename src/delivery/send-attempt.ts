@@ -69,7 +69,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       ...(https ? { tls: { serverName } } : {}),
     });
   } catch (error) {
-    const code = classifyFetchError(error, timeout, request.signal);
+    const code = classifyFetchError(error, timeout, request.signal, "headers");
     return finish(
       failure(code, describeFetchError(error, code, request.timeoutMs, [url, request.url])),
     );
@@ -84,8 +84,9 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       responseBodyTruncated: captured.truncated,
     });
   } catch (error) {
-    const code = classifyFetchError(error, timeout, request.signal);
+    const code = classifyFetchError(error, timeout, request.signal, "body");
     const reason = describeFetchError(error, code, request.timeoutMs, [url, request.url]);
+    // The status line did arrive, so it is kept beside the error; the attempt still failed.
     return finish({ ...failure(code, reason), statusCode: response.status });
   }
 }
@@ -164,15 +165,41 @@ function originOf(url: string): string {
   }
 }
 
+/**
+ * The codes Bun's fetch gives an answer it could not parse or decode (seen with raw sockets
+ * on loopback, test/e2e/attempt-invalid-response.test.ts): bytes that are not HTTP, a bad
+ * status line or Content-Length, a broken chunk, a body that is not the gzip, deflate, br or
+ * zstd it claims to be.
+ */
+const malformedAnswerCodes = new Set([
+  "Malformed_HTTP_Response",
+  "InvalidHTTPResponse",
+  "InvalidContentLength",
+  "ZlibError",
+  "BrotliDecompressionError",
+  "ZstdDecompressionError",
+]);
+
+/**
+ * `stage` says how far the answer got. Once the status line and headers are in, any failure
+ * but a timeout is a broken answer (a body cut short is a reset while reading it); before
+ * them only a code of malformed bytes is, and a connection closed early stays a connection
+ * error, since Bun cannot say whether anything arrived.
+ */
 function classifyFetchError(
   error: unknown,
   timeout: AbortSignal,
   external: AbortSignal | undefined,
+  stage: "headers" | "body",
 ): AttemptErrorCode {
   if (external?.aborted) return "aborted";
   if (timeout.aborted) return "timeout";
   const name = error instanceof Error ? error.name : "";
   if (name === "TimeoutError") return "timeout";
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (stage === "body" || (typeof code === "string" && malformedAnswerCodes.has(code))) {
+    return "invalid_response";
+  }
   return "connection_error";
 }
 

@@ -24,7 +24,7 @@ test("a broken answer's reason names the origin, never the URL's path or query",
     return current.attempts.length >= 1 && current;
   });
   const { error, responseBody } = delivery.attempts[0]!;
-  expect(error).toBe("connection_error");
+  expect(error).toBe("invalid_response");
   expect(responseBody).toContain(new URL(receiver.url).origin);
   const warning = await waitFor("the failed attempt's warning", () =>
     relay.logs.find((line) => line.msg === "attempt failed" && line.deliveryId === deliveryId),
