@@ -30,10 +30,17 @@ describe("computeRetryDelay", () => {
     expect(computeRetryDelay(policy, 2, undefined, () => 0.5)).toBe(10_000);
   });
 
-  test("takes Retry-After as given within the clamp", () => {
+  test("lets Retry-After lengthen the wait within the clamp", () => {
     expect(computeRetryDelay(policy, 1, 42_000)).toBe(42_000);
     expect(computeRetryDelay(policy, 1, 10 * 3_600_000)).toBe(3_600_000);
-    expect(computeRetryDelay(policy, 1, 0)).toBe(minRetryDelayMs);
+  });
+
+  test("never lets Retry-After shorten the scheduled wait", () => {
+    const exact = { ...policy, jitter: 0 };
+    expect(computeRetryDelay(exact, 1, 0)).toBe(1_000);
+    expect(computeRetryDelay(exact, 3, 5_000)).toBe(60_000);
+    const tiny = { ...exact, scheduleMs: [0] };
+    expect(computeRetryDelay(tiny, 1, 0)).toBe(minRetryDelayMs);
   });
 
   test("does not retry past the schedule even with Retry-After", () => {
@@ -52,8 +59,15 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("Thu, 03 Dec 2026 12:00:30 GMT", now)).toBe(30_000);
   });
 
-  test("ignores garbage and absent headers", () => {
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
+  test("reads the obsolete RFC 850 and asctime dates too", () => {
+    expect(parseRetryAfter("Thursday, 03-Dec-26 12:01:00 GMT", now)).toBe(60_000);
+    expect(parseRetryAfter("Thu Dec  3 12:00:10 2026", now)).toBe(10_000);
+  });
+
+  test("ignores garbage, values that are no Retry-After, and absent headers", () => {
+    for (const value of ["soon", "-5", "1.5", "2026-12-03", "1e3", ""]) {
+      expect(parseRetryAfter(value, now)).toBeUndefined();
+    }
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
