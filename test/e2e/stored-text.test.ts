@@ -10,7 +10,7 @@ import { type Endpoint, createEndpoint, expectProblem, publish } from "./api-fix
 
 const url = "http://127.0.0.1:9/hooks";
 const sharedSecret = "github-shared-secret-0001";
-const github = { scheme: "github" };
+const github = { scheme: "github", options: {} };
 
 let relay: Relay;
 beforeAll(async () => {
