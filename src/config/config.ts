@@ -10,6 +10,7 @@ import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { type ConfigFileContents, readConfigFile } from "./config-file.ts";
 import type { DeclaredEndpoint } from "./declared-endpoints.ts";
 import type { DeclaredSource } from "./declared-sources.ts";
+import { describeDedupeWindowProblem } from "../retention/retention-bounds.ts";
 import { flagOf, type SettingName, settings } from "./settings.ts";
 import {
   describeNetworkProblems,
@@ -272,6 +273,10 @@ function checkRelations(
   positive("attemptTimeout", config.attemptTimeoutMs);
   positive("retentionSucceeded", config.retentionSucceededMs);
   positive("retentionDead", config.retentionDeadMs);
+  for (const source of config.sources) {
+    const problem = describeDedupeWindowProblem(source.dedupeWindowSeconds, config);
+    if (problem) problems.push(`${source.where.dedupe_window}: ${problem}`);
+  }
   // RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits.
   if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
     problems.push(`${where("jwtSecret")}: must be at least 32 characters (256 bits for HS256)`);

@@ -30,6 +30,7 @@ import {
   updateSource,
 } from "../db/source-store.ts";
 import { type FieldError, notFound, validationError } from "../errors/hookrelay-error.ts";
+import { describeDedupeWindowProblem } from "../retention/retention-bounds.ts";
 
 export const defaultSourceMaxBodyBytes = 1024 * 1024;
 export const defaultDedupeWindowSeconds = 24 * 3600;
@@ -148,6 +149,8 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boo
     });
   }
   if (input.response) problems.push(...checkSourceResponse(input.response));
+  const windowProblem = describeDedupeWindowProblem(input.dedupeWindowSeconds, deps.config);
+  if (windowProblem) problems.push({ field: "/dedupeWindowSeconds", message: windowProblem });
   input.destinations?.forEach((destination, i) => {
     if (typeof destination === "string") return;
     try {

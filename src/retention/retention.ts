@@ -8,6 +8,7 @@ import type { WriteQueue } from "../db/write-queue.ts";
 import { type PruneCursor, pruneBatch } from "../db/retention-store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { relayMetrics } from "../observability/metrics.ts";
+import { idempotencyWindowMs, shortestRetentionMs } from "./retention-bounds.ts";
 
 export interface RetentionSettings {
   retentionSucceededMs: number;
@@ -31,6 +32,7 @@ export class Retention {
   #timer: Timer | undefined;
   #running: Promise<PruneTotals> | undefined;
   #stopping = false;
+  #warnedForMs: number | undefined;
 
   constructor(
     writer: WriteQueue,
@@ -49,6 +51,7 @@ export class Retention {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const intervalMs = this.#settings().retentionIntervalMs;
+    this.#warnIfShorterThanIdempotency();
     if (this.#stopping || intervalMs <= 0) return;
     this.#timer = setTimeout(() => {
       this.runPass()
@@ -70,6 +73,20 @@ export class Retention {
     this.#stopping = true;
     clearTimeout(this.#timer);
     await this.#running?.catch(() => undefined);
+  }
+
+  /** Once per setting (schedule runs after every pass too), not on every pass. */
+  #warnIfShorterThanIdempotency(): void {
+    const keptMs = shortestRetentionMs(this.#settings());
+    if (keptMs === undefined || keptMs >= idempotencyWindowMs || keptMs === this.#warnedForMs) {
+      return;
+    }
+    this.#warnedForMs = keptMs;
+    this.#log.warn(
+      { retentionMs: keptMs, idempotencyWindowMs },
+      "retention is shorter than the 24 h idempotency window: keys and inbound delivery ids " +
+        "are forgotten with their event",
+    );
   }
 
   async #pass(): Promise<PruneTotals> {

@@ -44,6 +44,24 @@ describe("config validate on [[sources]]", () => {
     });
   });
 
+  test("reports a dedupe_window longer than events are kept, with its line", async () => {
+    const run = await validate([
+      "[retention]",
+      'succeeded = "1d"',
+      "[[sources]]",
+      'name = "shopify"',
+      `verifier = { scheme = "github", secrets = ["${secret}"] }`,
+      'dedupe_window = "48h"',
+    ]);
+    expect(run).toEqual({
+      code: 2,
+      problems: [
+        "6: sources[0].dedupe_window: is longer than retention.succeeded (1 day): a delivery " +
+          "id is forgotten when its event is deleted; at most 86400 seconds",
+      ],
+    });
+  });
+
   test("reports every unknown key of response and verifier, each on its line", async () => {
     const run = await validate([
       "[[sources]]",
