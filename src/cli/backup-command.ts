@@ -5,8 +5,8 @@
  * committed when it began: every event acknowledged with a 202 before then. The copy is
  * checked with `PRAGMA integrity_check` before the command reports success.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createClient } from "@libsql/client";
 import type { Command } from "commander";
 import { type ConfigFlags, loadConfig } from "../config/config.ts";
@@ -50,12 +50,21 @@ export async function runBackup(file: string, flags: ConfigFlags & { json?: bool
   if (existsSync(target)) {
     throw invalidArgument(`<file>: ${target} already exists; a backup never overwrites`);
   }
+  const folder = dirname(target);
+  const stat = statSync(folder, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) {
+    const problem = stat ? "is not a directory" : "does not exist";
+    throw invalidArgument(`<file>: ${folder} ${problem}; a backup does not create directories`);
+  }
   const startedAt = Date.now();
   const database = createClient({ url: `file:${source}`, concurrency: 1 });
   try {
     await database.execute({ sql: "VACUUM INTO ?", args: [target] });
   } catch (cause) {
-    throw new HookrelayError("ERR_DATABASE", `backup into ${target} failed`, { cause });
+    const reason = cause instanceof Error ? cause.message.replace(/^[A-Z_]+: /, "") : cause;
+    throw new HookrelayError("ERR_DATABASE", `backup into ${target} failed: ${reason}`, {
+      cause,
+    });
   } finally {
     database.close();
   }

@@ -3,7 +3,8 @@
  * 0 done; 1 the command ran and failed (an error answer from the relay, a signature that does
  * not verify, a failing plugin fixture, a broken plugin, an unreachable database); 2 it did
  * not run as given: a usage error (commander's own, such as a missing required option, or an
- * argument value a command refuses) or a configuration problem. A script can so tell "the
+ * argument value a command refuses) or a configuration problem (a data directory or database
+ * URL that cannot be used, src/db/database-location.ts). A script can so tell "the
  * signature is bad" from "I called it wrong".
  */
 import { CommanderError } from "commander";

@@ -5,6 +5,7 @@
  */
 import { type Config, type ConfigFlags, loadConfig } from "../config/config.ts";
 import { describeConfig } from "../config/redact.ts";
+import { checkDatabaseUrl, ensureDirectory } from "../db/database-location.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { type RunningRelay, startRelay } from "../server/relay.ts";
 import { releaseEarlySignals } from "./early-signals.ts";
@@ -13,6 +14,9 @@ import { createSystemdNotifier, type SystemdNotifier } from "./systemd-notify.ts
 
 export async function runServe(flags: ConfigFlags): Promise<void> {
   const config = loadConfig(process.env, flags);
+  // Before the relay takes its lock there: a bad path is one line, not mkdir's stack trace.
+  ensureDirectory(config.dataDir, "data directory");
+  await checkDatabaseUrl(config.databaseUrl);
   const log = createServeLogger(config);
   log.info({ config: describeConfig(config) }, "configuration");
   const notifier = await createSystemdNotifier(process.env, log);
