@@ -30,9 +30,9 @@ export class InFlightAttempts {
     return this.#perEndpoint.get(endpointId) ?? 0;
   }
 
-  /** Endpoints with `limit` or more attempts running. */
-  fullEndpoints(limit: number): string[] {
-    return [...this.#perEndpoint].filter(([, load]) => load >= limit).map(([id]) => id);
+  /** Endpoints with as many attempts running as `limitOf` allows them, or more. */
+  fullEndpoints(limitOf: (endpointId: string) => number): string[] {
+    return [...this.#perEndpoint].filter(([id, load]) => load >= limitOf(id)).map(([id]) => id);
   }
 
   /**

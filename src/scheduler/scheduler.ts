@@ -88,7 +88,7 @@ export class Scheduler implements DeliveryHandoff {
    * so are endpoints whose breaker is open.
    */
   budget(): HandoffBudget {
-    const { concurrency, endpointConcurrency, attemptTimeoutMs } = this.#options;
+    const { concurrency, attemptTimeoutMs } = this.#options;
     const promised = this.#ready.promisedCounts(Date.now());
     const held = this.#inFlight.size + this.#claiming + this.#ready.size + promised.total;
     let room = this.#stopping ? 0 : 2 * concurrency - held;
@@ -106,7 +106,7 @@ export class Scheduler implements DeliveryHandoff {
           this.#inFlight.loadOf(endpoint.id) +
             this.#ready.countFor(endpoint.id) +
             (promised.byEndpoint.get(endpoint.id) ?? 0);
-        if (load >= 2 * endpointConcurrency) return false;
+        if (load >= 2 * this.#endpointLimit(endpoint.id)) return false;
         taken.set(endpoint.id, load + 1);
         room -= 1;
         this.#ready.promise(deliveryId, endpoint.id, Date.now());
@@ -278,7 +278,7 @@ export class Scheduler implements DeliveryHandoff {
     if (this.#stopping) return "give back";
     const full =
       this.#inFlight.size >= this.#options.concurrency ||
-      this.#inFlight.loadOf(delivery.endpointId) >= this.#options.endpointConcurrency;
+      this.#inFlight.loadOf(delivery.endpointId) >= this.#endpointLimit(delivery.endpointId);
     if (full) return "wait";
     return this.#gate.admit(delivery.endpointId, delivery.rateLimitPerSecond, now)
       ? "start"
@@ -312,8 +312,13 @@ export class Scheduler implements DeliveryHandoff {
 
   /** Endpoints not to claim for: at their concurrency limit, breaker open, or rate-limited. */
   #saturatedEndpoints(): string[] {
-    const full = this.#inFlight.fullEndpoints(this.#options.endpointConcurrency);
+    const full = this.#inFlight.fullEndpoints((id) => this.#endpointLimit(id));
     return [...new Set([...full, ...this.#gate.blocked(Date.now())])];
+  }
+
+  /** The endpoint's share of the slots: its concurrency, or one while it keeps failing. */
+  #endpointLimit(endpointId: string): number {
+    return this.#gate.concurrencyFor(endpointId, this.#options.endpointConcurrency);
   }
 
   #dispatch(delivery: ClaimedDelivery): void {
@@ -325,7 +330,7 @@ export class Scheduler implements DeliveryHandoff {
     this.#inFlight.start(delivery, attempt, (endpointLoadBefore) => {
       this.#startWaiting();
       // An endpoint that was at its limit was skipped by claims: its work may be waiting.
-      if (endpointLoadBefore >= this.#options.endpointConcurrency) this.#backlog = true;
+      if (endpointLoadBefore >= this.#endpointLimit(delivery.endpointId)) this.#backlog = true;
       // A freed slot matters only if work is waiting for one.
       if (this.#backlog) this.#sleeper.wake();
     });

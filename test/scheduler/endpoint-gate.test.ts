@@ -75,3 +75,23 @@ describe("EndpointGate rate limit", () => {
     expect(gate.admit("ep_r", 2, 500)).toBe(true);
   });
 });
+
+describe("EndpointGate single file", () => {
+  test("allows one attempt at a time after three failures in a row, its share after a success", () => {
+    const gate = new EndpointGate({ breakerFailures: 100, breakerCooldownMs: 1_000 });
+    const fail = () => {
+      gate.admit("ep_a", null, 0);
+      gate.record("ep_a", false, 0);
+    };
+    expect(gate.concurrencyFor("ep_a", 4)).toBe(4);
+    fail();
+    fail();
+    expect(gate.concurrencyFor("ep_a", 4)).toBe(4);
+    fail();
+    expect(gate.concurrencyFor("ep_a", 4)).toBe(1);
+    expect(gate.concurrencyFor("ep_b", 4)).toBe(4);
+    gate.admit("ep_a", null, 0);
+    gate.record("ep_a", true, 0);
+    expect(gate.concurrencyFor("ep_a", 4)).toBe(4);
+  });
+});
