@@ -32,6 +32,7 @@ export class BodyBudget {
 
   constructor(options: BodyBudgetOptions) {
     this.#options = options;
+    relayMetrics.watchBodiesHeld(options.pool, () => this.#heldBytes);
   }
 
   get heldBytes(): number {
@@ -77,7 +78,6 @@ export class BodyBudget {
       if (held > 0) this.#heldByKey.set(key, held);
       else this.#heldByKey.delete(key);
     }
-    relayMetrics.setBodiesHeld(this.#options.pool, this.#heldBytes);
   }
 }
 

@@ -48,11 +48,16 @@ export class RelayMetrics {
     labelNames: ["pool"] as const,
     registers: [this.registry],
   });
+  /** Read when scraped, so holding a body costs no metric update on the request's path. */
+  readonly #bodiesHeldBy = new Map<string, () => number>();
   readonly #bodiesHeld = new client.Gauge({
     name: `${prefix}request_bodies_in_flight_bytes`,
     help: "Bytes of request bodies held now, by pool (api, ingest), against the budget",
     labelNames: ["pool"] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [pool, held] of this.#bodiesHeldBy) this.#bodiesHeld.set({ pool }, held());
+    },
   });
   readonly #inboundRejected = new client.Counter({
     name: `${prefix}inbound_verification_failures_total`,
@@ -133,8 +138,9 @@ export class RelayMetrics {
     this.#bodiesRefused.inc({ pool });
   }
 
-  setBodiesHeld(pool: string, bytes: number): void {
-    this.#bodiesHeld.set({ pool }, bytes);
+  /** The latest budget of a pool wins: tests and restarts in one process make new ones. */
+  watchBodiesHeld(pool: string, held: () => number): void {
+    this.#bodiesHeldBy.set(pool, held);
   }
 
   recordInboundRejected(source: string, reason: string): void {
