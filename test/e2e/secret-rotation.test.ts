@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
 import { join } from "node:path";
+import { embeddedMigrations } from "../../src/db/migrations.generated.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { makeDataDir, startRelay } from "../support/relay.ts";
 import {
@@ -72,6 +73,10 @@ describe("rotating twice", () => {
   });
 });
 
+const listMigrationAt = embeddedMigrations.find(
+  (migration) => migration.tag === "0004_endpoint_previous_secrets",
+)!.createdAt;
+
 describe("the migration to a list of previous secrets", () => {
   test("keeps the overlap an older relay had started", async () => {
     const dataDir = makeDataDir();
@@ -92,9 +97,8 @@ describe("the migration to a list of previous secrets", () => {
         sql: "UPDATE endpoints SET previous_secret = ?, previous_secret_expires_at = ?",
         args: [String(row!.secret), expiresAt],
       },
-      // Forget the two newest migrations (0004, 0005), so the relay applies them again.
-      `DELETE FROM __drizzle_migrations WHERE created_at >= (SELECT created_at
-        FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1 OFFSET 1)`,
+      // Forget 0004 and every migration after it, so the relay applies them again.
+      { sql: "DELETE FROM __drizzle_migrations WHERE created_at >= ?", args: [listMigrationAt] },
     ]);
     db.close();
 
