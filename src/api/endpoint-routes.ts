@@ -24,9 +24,11 @@ import {
   idParam,
   pageQuery,
   rotateSecretBody,
+  testEventBody,
   updateEndpointBody,
   parseLimit,
 } from "./schemas.ts";
+import { defaultTestEvent, sendTestEvent } from "../intake/test-event.ts";
 import { t } from "elysia";
 import { previousSecretsAfterRotation } from "../signing/secret-rotation.ts";
 
@@ -163,6 +165,20 @@ export function endpointRoutes(deps: ApiDeps) {
         return endpointSecretJson(row, now);
       },
       { params: idParam, body: rotateSecretBody },
+    )
+    .post(
+      "/:id/test",
+      async ({ params, body, set }) => {
+        deps.disk.assertWritable();
+        const { event, delivery } = await sendTestEvent(writer, params.id, {
+          type: body.type ?? defaultTestEvent.type,
+          payload: "payload" in body ? body.payload : defaultTestEvent.payload,
+        });
+        deps.wakeScheduler();
+        set.status = 202;
+        return { eventId: event.id, deliveryId: delivery.id, type: event.type };
+      },
+      { params: idParam, body: testEventBody },
     );
 }
 

@@ -90,6 +90,15 @@ export const rotateSecretBody = t.Object(
   strict,
 );
 
+/** POST /v1/endpoints/:id/test: both optional; the default is a `hookrelay.test` event. */
+export const testEventBody = t.Object(
+  {
+    type: t.Optional(t.String({ pattern: eventTypeText })),
+    payload: t.Optional(t.Unknown()),
+  },
+  strict,
+);
+
 export const publishEventBody = t.Object(
   {
     type: t.String({ pattern: eventTypeText }),

@@ -1,6 +1,12 @@
-/** `hookrelay endpoints list|get|add|update|rm|rotate-secret`, through the relay's API. */
+/** `hookrelay endpoints list|get|add|update|rm|rotate-secret|test`, through the relay's API. */
 import type { Command } from "commander";
-import { collect, parseDurationSeconds, parseHeaders, parseOptions } from "./arguments.ts";
+import {
+  collect,
+  parseDurationSeconds,
+  parseHeaders,
+  parseJsonArgument,
+  parseOptions,
+} from "./arguments.ts";
 import { print, printRecord, printTable } from "./output.ts";
 import {
   type ClientOptions,
@@ -127,6 +133,23 @@ export function registerEndpointCommands(program: Command): void {
       const path = `/v1/endpoints/${encodeURIComponent(id)}/rotate-secret`;
       const rotated = await createRelayClient(flags).request<object>("POST", path, body);
       print(rotated, flags.json, () => printRecord(rotated));
+    });
+
+  withClientOptions(
+    endpoints
+      .command("test <id>")
+      .description("send a signed test event to this endpoint only, whatever its event types"),
+  )
+    .option("--type <type>", "the event type (default hookrelay.test)")
+    .option("--payload <json>", "the payload as JSON (default a short message)")
+    .addHelpText("after", "\nExample:\n  hookrelay endpoints test ep_01J… --type invoice.paid")
+    .action(async (id: string, flags: ClientOptions & { type?: string; payload?: string }) => {
+      const body: Record<string, unknown> = {};
+      if (flags.type !== undefined) body.type = flags.type;
+      if (flags.payload !== undefined) body.payload = parseJsonArgument(flags.payload, "--payload");
+      const path = `/v1/endpoints/${encodeURIComponent(id)}/test`;
+      const sent = await createRelayClient(flags).request<object>("POST", path, body);
+      print(sent, flags.json, () => printRecord(sent));
     });
 }
 

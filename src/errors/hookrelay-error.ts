@@ -33,6 +33,11 @@ export const errorCodes = {
     slug: "delivery-succeeded",
     title: "The delivery already succeeded",
   },
+  ERR_ENDPOINT_DISABLED: {
+    status: 409,
+    slug: "endpoint-disabled",
+    title: "The endpoint is disabled",
+  },
   ERR_ENDPOINT_DELETED: {
     status: 409,
     slug: "endpoint-deleted",

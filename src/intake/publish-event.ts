@@ -158,7 +158,7 @@ function conflict(request: PublishRequest): HookrelayError {
 }
 
 /** The Standard Webhooks envelope; its bytes are fixed here and signed on every attempt. */
-function renderEnvelope(type: string, now: number, payload: unknown): string {
+export function renderEnvelope(type: string, now: number, payload: unknown): string {
   return JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: payload });
 }
 
