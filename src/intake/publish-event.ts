@@ -15,7 +15,7 @@ import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 import { relayMetrics } from "../observability/metrics.ts";
-import { type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
+import { confirmLeases, type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
 import type { ClaimedDelivery } from "../db/claim-store.ts";
 import { planHandoff } from "./fan-out.ts";
 
@@ -39,6 +39,8 @@ interface PendingPublish {
   /** The request's length as canonical JSON: about what its event row holds. */
   bytes: number;
   now: number;
+  /** Every delivery a run of this item leased to this process (a rerun alone adds more). */
+  leased: string[];
 }
 
 interface WrittenPublish extends PublishResult {
@@ -64,8 +66,12 @@ export class EventPublisher {
   async publish(request: PublishRequest, now = Date.now()): Promise<PublishResult> {
     const canonical = canonicalRequest(request);
     const requestHash = createHash("sha256").update(canonical).digest("hex");
-    const pending = { request, requestHash, bytes: canonical.length, now };
-    const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, pending);
+    const pending = { request, requestHash, bytes: canonical.length, now, leased: [] };
+    const { handedOff, ...result } = await confirmLeases(
+      this.#handoff,
+      pending.leased,
+      this.#writer.runBatched(this.#batch, pending),
+    );
     handOver(this.#handoff, handedOff, result.replayed ? 0 : result.deliveries.length);
     return relayMetrics.countPublished(result);
   }
@@ -78,7 +84,8 @@ export class EventPublisher {
     const newEvents: EventRow[] = [];
     const newDeliveries: DeliveryRow[] = [];
     const outcomes: ItemOutcome<WrittenPublish>[] = [];
-    for (const { request, requestHash, now } of items) {
+    for (const item of items) {
+      const { request, requestHash, now } = item;
       const prior = earlier.find(request);
       if (prior) {
         if (prior.requestHash !== requestHash) {
@@ -94,6 +101,7 @@ export class EventPublisher {
       }
       const event = newEvent(request, requestHash, now);
       const { deliveries, handedOff } = planHandoff(event, endpoints, now, budget);
+      item.leased.push(...handedOff.map((delivery) => delivery.id));
       earlier.add(request, event);
       written.set(event.id, deliveries);
       newEvents.push(event);

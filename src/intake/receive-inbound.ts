@@ -13,7 +13,7 @@ import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EndpointRow, EventRow, SourceRow } from "../db/schema.ts";
 import { listEnabledEndpointsAmong } from "../db/source-store.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
-import { type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
+import { confirmLeases, type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
 import { planHandoff } from "./fan-out.ts";
 
 export interface InboundRequest {
@@ -34,6 +34,8 @@ export interface InboundResult {
 interface PendingInbound {
   request: InboundRequest;
   now: number;
+  /** Every delivery a run of this item leased to this process (a rerun alone adds more). */
+  leased: string[];
 }
 
 interface WrittenInbound extends InboundResult {
@@ -56,7 +58,12 @@ export class InboundReceiver {
   }
 
   async receive(request: InboundRequest, now = Date.now()): Promise<InboundResult> {
-    const { handedOff, ...result } = await this.#writer.runBatched(this.#batch, { request, now });
+    const pending: PendingInbound = { request, now, leased: [] };
+    const { handedOff, ...result } = await confirmLeases(
+      this.#handoff,
+      pending.leased,
+      this.#writer.runBatched(this.#batch, pending),
+    );
     handOver(this.#handoff, handedOff, result.duplicate ? 0 : result.deliveries.length);
     return result;
   }
@@ -68,7 +75,8 @@ export class InboundReceiver {
     const newEvents: EventRow[] = [];
     const newDeliveries: DeliveryRow[] = [];
     const outcomes: ItemOutcome<WrittenInbound>[] = [];
-    for (const { request, now } of items) {
+    for (const item of items) {
+      const { request, now } = item;
       const source = sources.get(request.source.id) as SourceBatch;
       const earlier = source.duplicateOf(request.dedupeKey, now - request.source.dedupeWindowMs);
       if (earlier) {
@@ -91,6 +99,7 @@ export class InboundReceiver {
         createdAt: now,
       };
       const { deliveries, handedOff } = planHandoff(event, source.destinations, now, budget);
+      item.leased.push(...handedOff.map((delivery) => delivery.id));
       source.remember(event);
       written.set(event.id, deliveries);
       newEvents.push(event);

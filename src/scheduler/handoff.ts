@@ -21,6 +21,12 @@ export interface DeliveryHandoff {
   adopt(deliveries: ClaimedDelivery[]): void;
   /** Unleased deliveries committed: the scheduler should look for them. */
   wake(): void;
+  /**
+   * Deliveries a write leased to this process but did not confirm (its commit or its sync
+   * failed): forget them and free their leases, so that a claim finds whatever the table
+   * does hold now rather than after the lease runs out.
+   */
+  release(deliveryIds: string[]): void;
 }
 
 /**
@@ -36,11 +42,35 @@ export function handOver(
   if (written > handedOff.length) handoff.wake();
 }
 
+/**
+ * Waits for the write that leased `leased` (ids it adds to while it runs) and frees what it
+ * did not confirm: every one when it failed, and when it succeeded, those of a first try that
+ * was rolled back (the write queue runs an item again alone when its batch's statements fail).
+ */
+export async function confirmLeases<T extends { handedOff: ClaimedDelivery[] }>(
+  handoff: DeliveryHandoff,
+  leased: string[],
+  write: Promise<T>,
+): Promise<T> {
+  let written: T;
+  try {
+    written = await write;
+  } catch (error) {
+    if (leased.length > 0) handoff.release(leased);
+    throw error;
+  }
+  const kept = new Set(written.handedOff.map((delivery) => delivery.id));
+  const stale = leased.filter((id) => !kept.has(id));
+  if (stale.length > 0) handoff.release(stale);
+  return written;
+}
+
 /** Never takes anything: every delivery is claimed the ordinary way. */
 export const claimOnly: DeliveryHandoff = {
   budget: () => ({ take: () => false, leaseUntil: 0 }),
   adopt: () => {},
   wake: () => {},
+  release: () => {},
 };
 
 /** The same facts a claim would read back, built from the rows the publish just wrote. */

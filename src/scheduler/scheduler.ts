@@ -129,6 +129,11 @@ export class Scheduler implements DeliveryHandoff {
     this.#giveBack(givenBack);
   }
 
+  release(deliveryIds: string[]): void {
+    for (const id of deliveryIds) this.#ready.fulfil(id);
+    this.#giveBack(deliveryIds);
+  }
+
   /** Every lease this process holds: in flight, waiting in memory, or promised. */
   #leasesHeld(): string[] {
     return [...this.#inFlight.deliveryIds(), ...this.#ready.leasedIds(Date.now())];
