@@ -58,6 +58,10 @@ export async function prepareRequest(
     }
     headers["content-type"] = contentType;
     headers["user-agent"] = options.userAgent;
+    // Whatever the signing scheme, a receiver can dedupe on the event id and see a retry for
+    // what it is: not every scheme carries an id (hmac, a plugin's own), none the attempt.
+    headers["hookrelay-event-id"] = delivery.eventId;
+    headers["hookrelay-attempt"] = String(delivery.attemptCount + 1);
     const signature = await plugins.sign(delivery.signing.plugin, {
       eventId: delivery.eventId,
       timestampSeconds: Math.floor(options.now / 1000),
