@@ -13,6 +13,11 @@ export const errorCodes = {
     slug: "unsupported-media-type",
     title: "The body must be application/json",
   },
+  ERR_UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    slug: "unsupported-content-encoding",
+    title: "The Content-Encoding is not supported",
+  },
   ERR_PAYLOAD_TOO_LARGE: {
     status: 413,
     slug: "payload-too-large",

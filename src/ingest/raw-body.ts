@@ -24,9 +24,10 @@ export async function readRawBody(
   if (!request.body) return new Uint8Array();
   if (encoding === "identity" || encoding === "") return readCapped(request.body, signal);
   if (!decodable.has(encoding)) {
-    throw new HookrelayError("ERR_UNSUPPORTED_MEDIA_TYPE", "unsupported content encoding", {
-      detail: `Content-Encoding ${JSON.stringify(encoding)} is not supported; send gzip or none`,
-      fields: [{ field: "header:Content-Encoding", message: "must be gzip, deflate or absent" }],
+    const rule = "must be gzip, deflate or absent";
+    throw new HookrelayError("ERR_UNSUPPORTED_CONTENT_ENCODING", "unsupported content encoding", {
+      detail: `Content-Encoding ${JSON.stringify(encoding)} is not supported: it ${rule}`,
+      fields: [{ field: "header:Content-Encoding", message: rule }],
     });
   }
   const format = encoding === "deflate" ? "deflate" : "gzip";

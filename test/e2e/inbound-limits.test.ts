@@ -236,15 +236,22 @@ describe("Content-Encoding", () => {
   }, 30_000);
 
   for (const encoding of ["br", "zstd", "compress", "gzip, br"]) {
-    test(`refuses Content-Encoding ${encoding} with 415`, async () => {
+    test(`refuses Content-Encoding ${encoding} with 415 unsupported-content-encoding`, async () => {
       const body = '{"encoded":"maybe"}';
       await expectNothingStored(async () => {
         const response = await ingest(relay, capped.source.name, {
           body,
           headers: signedHeaders(body, { "content-encoding": encoding }),
         });
-        const problem = await expectProblem(response, 415, "unsupported-media-type");
-        expect(problem.field).toBe("header:Content-Encoding");
+        const problem = await expectProblem(response, 415, "unsupported-content-encoding");
+        expect({ ...problem }).toMatchObject({
+          title: "The Content-Encoding is not supported",
+          detail: `Content-Encoding ${JSON.stringify(encoding)} is not supported: it must be gzip, deflate or absent`,
+          field: "header:Content-Encoding",
+          errors: [
+            { field: "header:Content-Encoding", message: "must be gzip, deflate or absent" },
+          ],
+        });
       });
     }, 30_000);
   }
