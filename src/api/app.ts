@@ -163,11 +163,40 @@ function deepestUnionIssue(issue: Issue): Issue {
 function describeIssue(issue: Issue): string {
   const message = "message" in issue && typeof issue.message === "string" ? issue.message : "";
   if (/unexpected property|additional properties/i.test(message)) return "is not a known field";
+  const range = integerRange(issue);
+  if (range) return range;
   if (/union/i.test(message)) {
     const allowed = literalChoices(issue);
     return allowed ? `must be one of ${allowed}` : "is not one of the allowed values";
   }
   return message ? message.charAt(0).toLowerCase() + message.slice(1) : "is invalid";
+}
+
+interface SchemaPart {
+  type?: unknown;
+  minimum?: unknown;
+  maximum?: unknown;
+  anyOf?: SchemaPart[];
+}
+
+/**
+ * Elysia's `t.Integer` is a union (a numeric string or an integer, for coercion), so a value
+ * out of range fails as "expected union value"; the bounds, found in the union or one level
+ * below it (an integer-or-null field), say what would be accepted.
+ */
+function integerRange(issue: Issue): string | undefined {
+  const schema = (issue as { schema?: SchemaPart }).schema;
+  if (!schema) return undefined;
+  const members = schema.anyOf ?? [];
+  const integer = [schema, ...members, ...members.flatMap((member) => member.anyOf ?? [])].find(
+    (part) =>
+      part.type === "integer" &&
+      typeof part.minimum === "number" &&
+      typeof part.maximum === "number",
+  );
+  if (!integer) return undefined;
+  const orNull = members.some((member) => member.type === "null") ? " or null" : "";
+  return `must be an integer from ${integer.minimum} to ${integer.maximum}${orNull}`;
 }
 
 /** A union of literals (a status filter, say) as `"a", "b" or "c"`; undefined otherwise. */

@@ -192,6 +192,46 @@ describe("validation", () => {
   });
 });
 
+describe("integer ranges", () => {
+  const day = 24 * 3600;
+  test.each([
+    ["-1", -1],
+    ["99999999999", 99_999_999_999],
+    ["1.5", 1.5],
+  ])("refuses an overlapSeconds of %s, naming the range", async (_label, overlapSeconds) => {
+    const endpoint = await createEndpoint(relay, { url: exampleUrl });
+    const response = await post(`/v1/endpoints/${endpoint.id}/rotate-secret`, { overlapSeconds });
+    const problem = await expectProblem(response, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/overlapSeconds",
+    });
+    expect(problem.errors).toEqual([
+      { field: "/overlapSeconds", message: `must be an integer from 0 to ${30 * day}` },
+    ]);
+  });
+
+  test("refuses a rateLimitPerSecond of 0, naming the range and null", async () => {
+    const response = await post("/v1/endpoints", { url: exampleUrl, rateLimitPerSecond: 0 });
+    const problem = await expectProblem(response, { status: 422, slug: "validation-failed" });
+    expect(problem.errors).toEqual([
+      { field: "/rateLimitPerSecond", message: "must be an integer from 1 to 100000 or null" },
+    ]);
+  });
+
+  test("refuses a source dedupeWindowSeconds past 90 days, naming the range", async () => {
+    const response = await post("/v1/sources", {
+      name: "range-check",
+      verifier: { scheme: "none" },
+      dedupeWindowSeconds: 9_999_999_999,
+    });
+    const problem = await expectProblem(response, { status: 422, slug: "validation-failed" });
+    expect(problem.errors).toEqual([
+      { field: "/dedupeWindowSeconds", message: `must be an integer from 0 to ${90 * day}` },
+    ]);
+  });
+});
+
 describe("id filters", () => {
   test.each([
     ["a word", "x"],
