@@ -63,7 +63,18 @@ export function sourceRoutes(deps: ApiDeps) {
     );
 }
 
-/** Secrets are shown once, when created; afterwards only their last four characters. */
+/**
+ * Secrets are shown once, when created; afterwards at most their last four characters, and
+ * never more than a quarter of one: a provider's short token (`t0k3n`) would otherwise be
+ * readable whole by every read-scoped client.
+ */
+export function redactSourceSecret(value: string): string {
+  const characters = [...value];
+  const shown = Math.min(4, Math.floor(characters.length / 4));
+  return `…${characters.slice(characters.length - shown).join("")}`;
+}
+
+/** Secrets are shown in full only in the answer to their create. */
 export function sourceJson(row: SourceRow, options: { revealSecrets?: boolean } = {}) {
   return {
     id: row.id,
@@ -73,7 +84,7 @@ export function sourceJson(row: SourceRow, options: { revealSecrets?: boolean } 
       scheme: row.verifier.plugin,
       options: row.verifier.options,
       secrets: row.secrets.map((secret) => ({
-        value: options.revealSecrets ? secret.value : `…${secret.value.slice(-4)}`,
+        value: options.revealSecrets ? secret.value : redactSourceSecret(secret.value),
         expiresAt: secret.expiresAt === undefined ? null : new Date(secret.expiresAt).toISOString(),
       })),
     },

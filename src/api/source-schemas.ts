@@ -94,7 +94,9 @@ export type InlineDestination = (typeof inlineDestination)["static"];
 /**
  * What the schema cannot say about a source's answer: its content type goes out as a header
  * on every ingest, after the event is stored, so a value a header cannot carry must be
- * refused here, not fail there. The body goes out as UTF-8; NUL in it is fine.
+ * refused here, not fail there. The body goes out as UTF-8; NUL in it is fine. A 204 or 205
+ * answer has no body (RFC 9110 §15.3.5, §15.3.6; Fetch refuses to build one), so a body given
+ * with either would be dropped without a word: refused instead.
  */
 export function checkSourceResponse(response: CreateSourceInput["response"]): FieldError[] {
   const problems: FieldError[] = [];
@@ -105,5 +107,11 @@ export function checkSourceResponse(response: CreateSourceInput["response"]): Fi
   const body = response?.body;
   const bodyProblem = body === undefined ? undefined : describeUnicodeProblem(body);
   if (bodyProblem) problems.push({ field: "/response/body", message: bodyProblem });
+  else if (body && (response?.status === 204 || response?.status === 205)) {
+    problems.push({
+      field: "/response/body",
+      message: `must be empty with status ${response.status}, which answers without a body`,
+    });
+  }
   return problems;
 }

@@ -36,7 +36,7 @@ export const defaultSourceMaxBodyBytes = 1024 * 1024;
 export const defaultDedupeWindowSeconds = 24 * 3600;
 
 export async function createSource(deps: ApiDeps, input: CreateSourceInput): Promise<SourceRow> {
-  checkSourceInput(deps, input, true);
+  await checkSourceInput(deps, input, true);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
   const written = deps.writer.run(async (tx) => {
@@ -65,7 +65,7 @@ export async function changeSource(
   id: string,
   input: UpdateSourceInput,
 ): Promise<SourceRow> {
-  checkSourceInput(deps, input, false);
+  await checkSourceInput(deps, input, false);
   const inline = await prepareInlineDestinations(deps, input.destinations ?? []);
   const now = Date.now();
   const written = deps.writer.run(async (tx) => {
@@ -77,6 +77,10 @@ export async function changeSource(
     if (input.verifier) {
       changes.verifier = { plugin: input.verifier.scheme, options: input.verifier.options ?? {} };
       if (input.verifier.secrets) changes.secrets = toSecrets(input.verifier.secrets);
+      // A new scheme without secrets keeps the stored ones, which may all have expired.
+      if (input.verifier.scheme !== "none" && !(changes.secrets ?? current.secrets).some(isLive)) {
+        throw validationError([{ field: "/verifier/secrets", message: noLiveSecret }]);
+      }
     }
     if (input.destinations) {
       changes.destinations = await resolveDestinations(tx, id, input.destinations, inline, now);
@@ -115,8 +119,16 @@ export async function removeSource(deps: ApiDeps, id: string): Promise<void> {
   await forgetOnSettle(deps, written);
 }
 
-/** `creating`: a new source must bring secrets; a change may keep the ones it has. */
-function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boolean): void {
+/**
+ * `creating`: a new source must bring secrets; a change may keep the ones it has. Referenced
+ * destinations are looked up here too, so that one answer lists every problem; the write
+ * looks again inside its transaction, for an endpoint deleted in between.
+ */
+async function checkSourceInput(
+  deps: ApiDeps,
+  input: UpdateSourceInput,
+  creating: boolean,
+): Promise<void> {
   const problems: FieldError[] = [];
   const verifier = input.verifier;
   if (verifier) {
@@ -131,6 +143,9 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boo
     const secrets = verifier.secrets;
     if (verifier.scheme !== "none" && (creating || secrets) && (secrets ?? []).length === 0) {
       problems.push({ field: "/verifier/secrets", message: "needs at least one secret" });
+    } else if (verifier.scheme !== "none" && secrets && !toSecrets(secrets).some(isLive)) {
+      // The ingest verifies with live secrets only: with none, every request would fail.
+      problems.push({ field: "/verifier/secrets", message: noLiveSecret });
     }
     const checkSecret = deps.plugins.find("verifier", verifier.scheme)?.checkSecret;
     secrets?.forEach((secret, i) => {
@@ -151,8 +166,14 @@ function checkSourceInput(deps: ApiDeps, input: UpdateSourceInput, creating: boo
   if (input.response) problems.push(...checkSourceResponse(input.response));
   const windowProblem = describeDedupeWindowProblem(input.dedupeWindowSeconds, deps.config);
   if (windowProblem) problems.push({ field: "/dedupeWindowSeconds", message: windowProblem });
-  input.destinations?.forEach((destination, i) => {
-    if (typeof destination === "string") return;
+  const destinations = input.destinations ?? [];
+  const referenced = destinations.filter((d): d is string => typeof d === "string");
+  const found = new Set((await findEndpointsByIds(deps.orm, referenced)).map((e) => e.id));
+  destinations.forEach((destination, i) => {
+    if (typeof destination === "string") {
+      if (!found.has(destination)) problems.push(missingDestination(i, destination));
+      return;
+    }
     try {
       checkEndpointInput(destination, deps.plugins, destinationPolicy(deps));
     } catch (error) {
@@ -193,7 +214,7 @@ async function resolveDestinations(
   const found = new Set((await findEndpointsByIds(tx, referenced)).map((e) => e.id));
   const missing: FieldError[] = destinations.flatMap((destination, i) =>
     typeof destination === "string" && !found.has(destination)
-      ? [{ field: `/destinations/${i}`, message: `no endpoint ${destination}` }]
+      ? [missingDestination(i, destination)]
       : [],
   );
   if (missing.length > 0) throw validationError(missing);
@@ -227,11 +248,23 @@ async function resolveDestinations(
   return ids;
 }
 
+function missingDestination(index: number, id: string): FieldError {
+  return { field: `/destinations/${index}`, message: `no endpoint ${id}` };
+}
+
 async function assertNameFree(tx: Tx, name: string, exceptId: string | undefined): Promise<void> {
   const holder = await findSourceByName(tx, name);
   if (holder && holder.id !== exceptId) {
     throw validationError([{ field: "/name", message: `a source named "${name}" exists` }]);
   }
+}
+
+const noLiveSecret = "needs at least one secret that has not expired";
+
+/** An unparsable `expiresAt` (NaN) is reported as such, not as expired. */
+function isLive(secret: SourceSecret): boolean {
+  const expiresAt = secret.expiresAt;
+  return expiresAt === undefined || Number.isNaN(expiresAt) || expiresAt > Date.now();
 }
 
 export function toSecrets(

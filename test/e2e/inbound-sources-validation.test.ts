@@ -157,6 +157,27 @@ describe("validation", () => {
       field: "/colour",
     },
     {
+      name: "only secrets that have expired",
+      body: () => ({
+        ...valid(),
+        verifier: {
+          scheme: "github",
+          secrets: [{ value: secret, expiresAt: "2020-01-01T00:00:00Z" }],
+        },
+      }),
+      field: "/verifier/secrets",
+    },
+    {
+      name: "a 204 response with a body",
+      body: () => ({ ...valid(), response: { status: 204, body: "hi" } }),
+      field: "/response/body",
+    },
+    {
+      name: "a 205 response with a body",
+      body: () => ({ ...valid(), response: { status: 205, body: "hi" } }),
+      field: "/response/body",
+    },
+    {
       name: "a Standard Webhooks secret that is not whsec_",
       body: () => ({
         ...valid(),
@@ -220,5 +241,82 @@ describe("validation", () => {
     });
     expect(await allEndpointIds()).toEqual(endpointsBefore);
     await expectProblem(await signedPing(name), { status: 404, slug: "not-found" });
+  }, 30_000);
+
+  test("lists an unknown destination and a bad inline one in one answer", async () => {
+    const response = await post({
+      ...valid(),
+      destinations: [unknownId("ep"), { url: "ftp://x" }],
+    });
+    const problem = await expectProblem(response, { status: 422, slug: "validation-failed" });
+    expect((problem.errors as { field: string }[]).map((error) => error.field)).toEqual([
+      "/destinations/0",
+      "/destinations/1/url",
+    ]);
+  }, 30_000);
+
+  test("answers a 204 without a body, as configured", async () => {
+    const name = uniqueSourceName("nobody");
+    await createSource(relay, { name, verifier: github, response: { status: 204, body: "" } });
+    const answer = await signedPing(name);
+    expect({ status: answer.status, body: await answer.text() }).toEqual({ status: 204, body: "" });
+  }, 30_000);
+});
+
+describe("live secrets", () => {
+  const expired = { value: secret, expiresAt: "2020-01-01T00:00:00Z" };
+
+  test("refuses a PATCH that leaves only expired secrets, and keeps verifying", async () => {
+    const name = uniqueSourceName("expired");
+    const source = await createSource(relay, { name, verifier: github });
+    const patch = await relay.api(`/v1/sources/${source.id}`, {
+      method: "PATCH",
+      json: { verifier: { scheme: "github", secrets: [expired] } },
+    });
+
+    const problem = await expectProblem(patch, { status: 422, slug: "validation-failed" });
+    expect(problem.errors).toEqual([
+      { field: "/verifier/secrets", message: "needs at least one secret that has not expired" },
+    ]);
+    expect((await signedPing(name)).status).toBe(202);
+  }, 30_000);
+
+  test("refuses a PATCH from scheme none to a signed one without secrets", async () => {
+    const source = await createSource(relay, {
+      name: uniqueSourceName("open"),
+      verifier: { scheme: "none" },
+    });
+    const patch = await relay.api(`/v1/sources/${source.id}`, {
+      method: "PATCH",
+      json: { verifier: { scheme: "github" } },
+    });
+    await expectProblem(patch, {
+      status: 422,
+      slug: "validation-failed",
+      field: "/verifier/secrets",
+    });
+  }, 30_000);
+
+  test("accepts an expired secret beside a live one", async () => {
+    const name = uniqueSourceName("rolling");
+    const source = await createSource(relay, {
+      name,
+      verifier: { scheme: "github", secrets: [expired, "sources-github-secret-0002"] },
+    });
+    expect(source.verifier.secrets).toHaveLength(2);
+  }, 30_000);
+});
+
+describe("secret redaction", () => {
+  test("shows at most a quarter of a secret, and nothing of a short one", async () => {
+    const secrets = ["abc", "abcdefgh", "sources-github-secret-0001"];
+    const source = await createSource(relay, {
+      name: uniqueSourceName("redact"),
+      verifier: { scheme: "token", secrets },
+    });
+    const read = await relay.json<{ verifier: { secrets: { value: string }[] } }>(
+      `/v1/sources/${source.id}`,
+    );
+    expect(read.verifier.secrets.map((shown) => shown.value)).toEqual(["…", "…gh", "…0001"]);
   }, 30_000);
 });
