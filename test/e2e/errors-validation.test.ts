@@ -73,6 +73,24 @@ describe("validation", () => {
     expect(fields).toContain(problem.field as string);
   });
 
+  test("lists every problem past the shape check in one answer", async () => {
+    const body = { url: "ftp://x", eventTypes: ["a b"], headers: { host: "x" } };
+    const shape = await post("/v1/endpoints", { ...body, zzz: 1 });
+    const shapeProblem = await expectProblem(shape, { status: 422, slug: "validation-failed" });
+    expect((shapeProblem.errors as { field: string }[]).map((error) => error.field)).toEqual([
+      "/zzz",
+    ]);
+    const rules = await expectProblem(await post("/v1/endpoints", body), {
+      status: 422,
+      slug: "validation-failed",
+    });
+    expect((rules.errors as { field: string }[]).map((error) => error.field)).toEqual([
+      "/url",
+      "/eventTypes/0",
+      "/headers/host",
+    ]);
+  });
+
   test.each([
     ["a missing type", { payload: {} }, "/type"],
     ["a missing payload", { type: "a.b" }, "/payload"],
