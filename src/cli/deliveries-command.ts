@@ -12,8 +12,10 @@ import {
   type ClientOptions,
   createRelayClient,
   fetchPages,
+  listLimit,
   type RelayClient,
   withClientOptions,
+  withListOptions,
 } from "./relay-client.ts";
 
 interface Delivery {
@@ -27,6 +29,7 @@ interface ListFlags extends ClientOptions {
   endpoint?: string;
   event?: string;
   limit?: string;
+  all?: boolean;
 }
 
 interface ReplayFlags extends ClientOptions {
@@ -40,15 +43,17 @@ interface ReplayFlags extends ClientOptions {
 export function registerDeliveryCommands(program: Command): void {
   const deliveries = program.command("deliveries").description("inspect and retry deliveries");
 
-  withClientOptions(deliveries.command("list").description("list deliveries, newest first"))
+  withListOptions(
+    withClientOptions(deliveries.command("list").description("list deliveries, newest first")),
+    "50",
+  )
     .option("--status <status>", "pending, succeeded, dead, cancelled or skipped")
     .option("--endpoint <id>", "only this endpoint's")
     .option("--event <id>", "only this event's")
-    .option("--limit <n>", "at most this many", "50")
     .addHelpText("after", "\nExample:\n  hookrelay deliveries list --status pending --limit 20")
     .action(async (flags: ListFlags) => {
       const query = { status: flags.status, endpointId: flags.endpoint, eventId: flags.event };
-      const limit = parseCount(flags.limit, "--limit");
+      const limit = listLimit(flags);
       const rows = await fetchPages<object>(
         createRelayClient(flags),
         "/v1/deliveries",
@@ -86,12 +91,14 @@ export function registerDeliveryCommands(program: Command): void {
 
   const dead = program.command("dead-letters").description("list and replay dead letters");
 
-  withClientOptions(dead.command("list").description("list dead deliveries, newest first"))
+  withListOptions(
+    withClientOptions(dead.command("list").description("list dead deliveries, newest first")),
+    "50",
+  )
     .option("--endpoint <id>", "only this endpoint's")
-    .option("--limit <n>", "at most this many", "50")
-    .addHelpText("after", "\nExample:\n  hookrelay dead-letters list --endpoint ep_01J…")
+    .addHelpText("after", "\nExample:\n  hookrelay dead-letters list --endpoint ep_01J… --all")
     .action(async (flags: ListFlags) => {
-      const limit = parseCount(flags.limit, "--limit");
+      const limit = listLimit(flags);
       const query = { endpointId: flags.endpoint };
       const rows = await fetchPages<object>(
         createRelayClient(flags),

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import {
   collect,
+  parseCount,
   parseDurationSeconds,
   parseHeaders,
   parseJsonArgument,
@@ -55,7 +56,7 @@ export function registerEndpointCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  HOOKRELAY_TOKEN=hr_… hookrelay endpoints list --json")
     .action(async (flags: ClientOptions & { limit?: string }) => {
       const client = createRelayClient(flags);
-      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+      const limit = parseCount(flags.limit, "--limit");
       const rows = await fetchPages<Endpoint>(client, "/v1/endpoints", {}, limit);
       print(rows, flags.json, () => printTable(rows, columns));
     });

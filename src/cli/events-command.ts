@@ -1,12 +1,14 @@
 /** `hookrelay events publish|get|list`, through the relay's API. */
 import type { Command } from "commander";
-import { parseCount, parseJsonArgument, readInput } from "./arguments.ts";
+import { parseJsonArgument, readInput } from "./arguments.ts";
 import { print, printRecord, printTable } from "./output.ts";
 import {
   type ClientOptions,
   createRelayClient,
   fetchPages,
+  listLimit,
   withClientOptions,
+  withListOptions,
 } from "./relay-client.ts";
 
 interface PublishFlags extends ClientOptions {
@@ -82,12 +84,14 @@ export function registerEventCommands(program: Command): void {
       });
     });
 
-  withClientOptions(events.command("list").description("list events, newest first"))
+  withListOptions(
+    withClientOptions(events.command("list").description("list events, newest first")),
+    "50",
+  )
     .option("--type <type>", "only this event type")
-    .option("--limit <n>", "at most this many", "50")
     .addHelpText("after", "\nExample:\n  hookrelay events list --type invoice.paid --limit 10")
-    .action(async (flags: ClientOptions & { type?: string; limit?: string }) => {
-      const limit = parseCount(flags.limit, "--limit");
+    .action(async (flags: ClientOptions & { type?: string; limit?: string; all?: boolean }) => {
+      const limit = listLimit(flags);
       const rows = await fetchPages<object>(
         createRelayClient(flags),
         "/v1/events",

@@ -1,10 +1,16 @@
 /**
  * The management commands' HTTP client for a running relay's API. A problem+json answer
- * becomes one clear line (`404 not-found: No endpoint with id …`), not a stack trace.
+ * becomes one clear line (`404 not-found: No endpoint with id …`), not a stack trace; so does
+ * an answer that is not JSON at all, from something that is not the relay.
  */
-import type { Command } from "commander";
-import { type ClientFlags, loadClientConfig } from "../config/client-config.ts";
+import { type Command, Option } from "commander";
+import {
+  type ClientFlags,
+  loadClientConfig,
+  type RelayUrlSource,
+} from "../config/client-config.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
+import { parseCount } from "./arguments.ts";
 
 export interface ClientOptions extends ClientFlags {
   json?: boolean;
@@ -26,16 +32,23 @@ export interface RelayClient {
   ): Promise<{ body: T; headers: Headers }>;
 }
 
-/** --url, --token and --json, the same on every management command. */
+/**
+ * --relay-url, --token and --json, the same on every management command. Not `--url`: on
+ * `endpoints update` that reads as the endpoint's new URL, and sent the token to that host.
+ */
 export function withClientOptions(command: Command): Command {
   return command
-    .option("--url <url>", "relay API (HOOKRELAY_URL, default http://127.0.0.1:8080)")
+    .option(
+      "--relay-url <url>",
+      "the relay's own API address, not an endpoint's (HOOKRELAY_URL, else " +
+        "http://HOOKRELAY_HOST:HOOKRELAY_PORT, default http://127.0.0.1:8080)",
+    )
     .option("--token <token>", "API token (prefer HOOKRELAY_TOKEN; a flag shows in ps)")
     .option("--json", "print JSON for scripts instead of a table");
 }
 
 export function createRelayClient(options: ClientOptions): RelayClient {
-  const { url, token } = loadClientConfig(process.env, options);
+  const { url, urlSource, token } = loadClientConfig(process.env, options);
   const client: RelayClient = {
     async request<T>(method: string, path: string, body?: unknown, extra = {}) {
       return (await client.exchange<T>(method, path, body, extra)).body;
@@ -52,34 +65,80 @@ export function createRelayClient(options: ClientOptions): RelayClient {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (cause) {
-        throw new HookrelayError("ERR_REMOTE", `cannot reach the relay at ${url}`, { cause });
+        throw new HookrelayError("ERR_REMOTE", unreachable(url, urlSource), { cause });
       }
       const text = await response.text();
-      if (!response.ok) throw remoteError(url, response.status, text);
-      const answer = (text === "" ? undefined : JSON.parse(text)) as T;
-      return { body: answer, headers: response.headers };
+      const answer = parseAnswer(text);
+      if (answer === notJson) throw notJsonError(`${url}${path}`, response.status);
+      if (!response.ok) throw remoteError(url, response.status, answer);
+      return { body: answer as T, headers: response.headers };
     },
   };
   return client;
 }
 
-function remoteError(url: string, status: number, text: string): HookrelayError {
-  let summary = text.slice(0, 200);
+const notJson = Symbol("not JSON");
+
+function parseAnswer(text: string): unknown {
+  if (text === "") return undefined;
   try {
-    const problem = JSON.parse(text) as { type?: string; title?: string; detail?: string };
-    const slug = problem.type?.split(":").at(-1) ?? "";
-    summary = `${slug}: ${problem.detail ?? problem.title ?? ""}`;
+    return JSON.parse(text);
   } catch {
-    // Not problem+json (a proxy's error page, say): show its start as it is.
+    return notJson;
   }
+}
+
+function unreachable(url: string, source: RelayUrlSource): string {
+  return (
+    `cannot reach the relay at ${url} (from ${source}); the address is --relay-url, else ` +
+    "HOOKRELAY_URL, else http://HOOKRELAY_HOST:HOOKRELAY_PORT (default 127.0.0.1:8080)"
+  );
+}
+
+/**
+ * Every answer of the relay's API is JSON. One that is not (an HTML page, a proxy's error)
+ * came from something else: a --relay-url with a path, or another server on that port.
+ */
+function notJsonError(asked: string, status: number): HookrelayError {
+  const { origin, pathname } = new URL(asked);
+  return new HookrelayError(
+    "ERR_REMOTE",
+    `the relay at ${origin}${pathname} answered ${status} with a body that is not JSON; ` +
+      "is --relay-url (or HOOKRELAY_URL) right?",
+  );
+}
+
+function remoteError(url: string, status: number, answer: unknown): HookrelayError {
+  const problem = (typeof answer === "object" && answer !== null ? answer : {}) as {
+    type?: unknown;
+    title?: unknown;
+    detail?: unknown;
+  };
+  const slug = typeof problem.type === "string" ? problem.type.split(":").at(-1) : "";
+  const detail = problem.detail ?? problem.title;
+  const summary = typeof detail === "string" ? ` ${slug}: ${detail}` : "";
   // The API's own advice (send a bearer token) is for HTTP clients; say where this one's is,
   // and which relay it asked: another relay on the default port answers 401 just the same.
   const advice =
     status === 401
-      ? `; asked ${new URL(url).origin} (--url, HOOKRELAY_URL); the token comes from --token, ` +
-        "HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or <data-dir>/api-token"
+      ? `; asked ${new URL(url).origin} (--relay-url, HOOKRELAY_URL); the token comes from ` +
+        "--token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or <data-dir>/api-token"
       : "";
-  return new HookrelayError("ERR_REMOTE", `the relay answered ${status} ${summary}${advice}`);
+  return new HookrelayError("ERR_REMOTE", `the relay answered ${status}${summary}${advice}`);
+}
+
+/** --limit with this default, and --all for every page, on a list the API pages. */
+export function withListOptions(command: Command, defaultLimit: string): Command {
+  return command
+    .option("--limit <n>", "at most this many", defaultLimit)
+    .addOption(
+      new Option("--all", "all of them, page after page (instead of --limit)").conflicts("limit"),
+    );
+}
+
+/** How many items --limit and --all ask for (undefined: all of them). */
+export function listLimit(flags: { limit?: string; all?: boolean }): number | undefined {
+  return flags.all ? undefined : parseCount(flags.limit, "--limit");
 }
 
 /** Every page of a cursor-paged list, up to `limit` items (undefined: all of them). */
@@ -103,6 +162,10 @@ export async function fetchPages<T>(
       "GET",
       `${path}?${params}`,
     );
+    if (!Array.isArray(page?.data)) {
+      const problem = `the answer to GET ${path} has no "data" list; is --relay-url right?`;
+      throw new HookrelayError("ERR_REMOTE", problem);
+    }
     items.push(...page.data);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && (limit === undefined || items.length < limit));

@@ -1,21 +1,30 @@
 /**
  * Where the management commands (`hookrelay endpoints list`, …) find a running relay and its
- * token: --url / --token, else HOOKRELAY_URL / HOOKRELAY_TOKEN, else the bootstrap token
+ * token: --relay-url / --token, else HOOKRELAY_URL / HOOKRELAY_TOKEN, else the bootstrap token
  * (HOOKRELAY_API_TOKEN, or the one the relay generated into <data-dir>/api-token). Prefer the
- * variable to --token: a flag shows in `ps` and in shell history.
+ * variable to --token: a flag shows in `ps` and in shell history. The flag is not `--url`: that
+ * reads as an endpoint's URL, and a relay address given by mistake receives the token.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
 
 export interface ClientFlags {
-  url?: string;
+  relayUrl?: string;
   token?: string;
   dataDir?: string;
 }
 
+/** Where the relay's address came from, for messages that help correct it. */
+export type RelayUrlSource =
+  | "--relay-url"
+  | "HOOKRELAY_URL"
+  | "HOOKRELAY_HOST/HOOKRELAY_PORT"
+  | "the default";
+
 export interface ClientConfig {
   url: string;
+  urlSource: RelayUrlSource;
   token: string;
 }
 
@@ -23,9 +32,17 @@ export function loadClientConfig(
   env: Record<string, string | undefined>,
   flags: ClientFlags,
 ): ClientConfig {
-  const url = (flags.url ?? env.HOOKRELAY_URL ?? defaultUrl(env)).replace(/\/+$/, "");
+  const urlSource: RelayUrlSource =
+    flags.relayUrl !== undefined
+      ? "--relay-url"
+      : env.HOOKRELAY_URL !== undefined
+        ? "HOOKRELAY_URL"
+        : env.HOOKRELAY_HOST !== undefined || env.HOOKRELAY_PORT !== undefined
+          ? "HOOKRELAY_HOST/HOOKRELAY_PORT"
+          : "the default";
+  const url = (flags.relayUrl ?? env.HOOKRELAY_URL ?? defaultUrl(env)).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]/.test(url)) {
-    throw configProblem("--url: expected http(s)://…");
+    throw configProblem(`${urlSource}: expected http(s)://…`);
   }
   const dataDir = resolve(flags.dataDir ?? env.HOOKRELAY_DATA_DIR ?? "./data");
   const tokenFile = join(dataDir, "api-token");
@@ -37,7 +54,7 @@ export function loadClientConfig(
   if (!token) {
     throw configProblem("HOOKRELAY_TOKEN: no API token; set HOOKRELAY_TOKEN or pass --token");
   }
-  return { url, token };
+  return { url, urlSource, token };
 }
 
 function defaultUrl(env: Record<string, string | undefined>): string {

@@ -88,7 +88,10 @@ describe("exit status", () => {
 
     expect({ code: run.code, stderr: run.stderr }).toEqual({
       code: 1,
-      stderr: "hookrelay: cannot reach the relay at http://127.0.0.1:9\n",
+      stderr:
+        "hookrelay: cannot reach the relay at http://127.0.0.1:9 (from HOOKRELAY_URL); the " +
+        "address is --relay-url, else HOOKRELAY_URL, else http://HOOKRELAY_HOST:HOOKRELAY_PORT " +
+        "(default 127.0.0.1:8080)\n",
     });
   });
 });

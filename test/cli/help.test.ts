@@ -55,4 +55,19 @@ describe("hookrelay --help", () => {
       .map(([name]) => name);
     expect(withoutExample).toEqual([]);
   });
+
+  test("names the relay address flag and every variable that sets it on management commands", () => {
+    const management = commands.filter(([, command]) =>
+      command.options.some((option) => option.long === "--token"),
+    );
+    expect(management.length).toBeGreaterThan(10);
+    const unclear = management
+      .filter(([, command]) => {
+        const help = helpOf(command).replace(/\s+/g, " ");
+        const names = ["--relay-url", "HOOKRELAY_URL", "HOOKRELAY_HOST", "HOOKRELAY_PORT"];
+        return !names.every((name) => help.includes(name)) || / --url\b/.test(help);
+      })
+      .map(([name]) => name);
+    expect(unclear).toEqual([]);
+  });
 });

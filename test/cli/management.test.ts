@@ -82,7 +82,9 @@ describe("management commands", () => {
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toStartWith("hookrelay: the relay answered 401 unauthorized: ");
-      expect(run.stderr).toContain(`asked ${new URL(relay.url).origin} (--url, HOOKRELAY_URL)`);
+      expect(run.stderr).toContain(
+        `asked ${new URL(relay.url).origin} (--relay-url, HOOKRELAY_URL)`,
+      );
       expect(run.stderr).toContain("--token, HOOKRELAY_TOKEN, HOOKRELAY_API_TOKEN or");
     },
     slow,
@@ -129,6 +131,32 @@ describe("management commands", () => {
       const retried = await cli(relay, "deliveries", "retry", deliveryId);
       expect(retried.code).toBe(1);
       expect(retried.stderr).toContain("409 delivery-succeeded");
+    },
+    slow,
+  );
+
+  test(
+    "list --all follows every page past --limit; --json prints the items of every page",
+    async () => {
+      await using relay = await startRelay();
+      // More than one page of 250, the most the CLI asks for at once.
+      for (let batch = 0; batch < 13; batch++) {
+        const publishes = Array.from({ length: 20 }, (_, i) =>
+          relay.json("/v1/events", {
+            method: "POST",
+            json: { type: "x.y", payload: { batch, i } },
+          }),
+        );
+        await Promise.all(publishes);
+      }
+      expect(await cliJson<object[]>(relay, "events", "list")).toHaveLength(50);
+      const all = await cliJson<{ id: string }[]>(relay, "events", "list", "--all");
+      expect(new Set(all.map((event) => event.id)).size).toBe(260);
+      const both = await cli(relay, "events", "list", "--all", "--limit", "5");
+      expect(both.code).toBe(2);
+      expect(both.stderr).toStartWith(
+        "error: option '--all' cannot be used with option '--limit <n>'",
+      );
     },
     slow,
   );

@@ -13,10 +13,12 @@ describe("the management commands' connection", () => {
     };
     expect(loadClientConfig(env, {})).toEqual({
       url: "http://relay.internal:8080",
+      urlSource: "HOOKRELAY_URL",
       token: "hr_named",
     });
-    expect(loadClientConfig(env, { url: "https://x.example", token: "hr_flag" })).toEqual({
+    expect(loadClientConfig(env, { relayUrl: "https://x.example", token: "hr_flag" })).toEqual({
       url: "https://x.example",
+      urlSource: "--relay-url",
       token: "hr_flag",
     });
     expect(loadClientConfig({ HOOKRELAY_API_TOKEN: "hr_bootstrap" }, {}).token).toBe(
@@ -30,8 +32,23 @@ describe("the management commands' connection", () => {
     const env = { HOOKRELAY_PORT: "9999", HOOKRELAY_DATA_DIR: dir.path };
     expect(loadClientConfig(env, {})).toEqual({
       url: "http://127.0.0.1:9999",
+      urlSource: "HOOKRELAY_HOST/HOOKRELAY_PORT",
       token: "hr_generated",
     });
+    expect(loadClientConfig({ HOOKRELAY_DATA_DIR: dir.path }, {})).toMatchObject({
+      url: "http://127.0.0.1:8080",
+      urlSource: "the default",
+    });
+  });
+
+  test("names where an address that is no http(s) URL came from", () => {
+    const token = { HOOKRELAY_TOKEN: "hr_named" };
+    expect(() => loadClientConfig(token, { relayUrl: "relay:8080" })).toThrow(
+      /--relay-url: expected http\(s\):\/\//,
+    );
+    expect(() => loadClientConfig({ ...token, HOOKRELAY_URL: "relay:8080" }, {})).toThrow(
+      /HOOKRELAY_URL: expected http\(s\):\/\//,
+    );
   });
 
   test("says how to give a token when there is none", () => {
