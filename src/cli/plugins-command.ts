@@ -48,9 +48,11 @@ export async function runPluginsList(flags: ConfigFlags & { json?: boolean }): P
 interface Fixture {
   name?: string;
   call: PluginMethod;
-  input: Record<string, unknown>;
+  input?: Record<string, unknown>;
   expect: unknown;
 }
+
+const fixtureKeys = ["name", "call", "input", "expect"];
 
 export async function runPluginsTest(
   file: string,
@@ -80,11 +82,16 @@ export async function runPluginsTest(
   const sandbox = new PluginSandbox({ timeoutMs: Number(options.timeout ?? 1000), workers: 1 });
   let failed = 0;
   for (const name of fixtures.sort()) {
-    const fixture = JSON.parse(readFileSync(join(dir, name), "utf8")) as Fixture;
+    const fixture = readFixture(join(dir, name));
+    if (typeof fixture === "string") {
+      failed++;
+      console.log(`  FAIL  ${name}: ${fixture}`);
+      continue;
+    }
     const label = fixture.name ?? name;
     try {
       const actual = normalize(
-        await sandbox.call(path, fixture.call, [decodeInput(fixture.input)]),
+        await sandbox.call(path, fixture.call, [decodeInput(fixture.input ?? {})]),
       );
       if (isDeepStrictEqual(actual, fixture.expect)) console.log(`  pass  ${label}`);
       else {
@@ -104,6 +111,30 @@ export async function runPluginsTest(
   }
 }
 
+/**
+ * A fixture file, or why it is none. Every key is checked: a misspelt `expect` once left the
+ * fixture without one, and a missing expectation passed whatever the plugin returned.
+ */
+function readFixture(path: string): Fixture | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return "not JSON";
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "expected an object with call, input and expect";
+  }
+  const unknown = Object.keys(value).filter((key) => !fixtureKeys.includes(key));
+  if (unknown.length > 0) {
+    const named = unknown.map((key) => `"${key}"`).join(", ");
+    return `unknown key ${named}; a fixture has ${fixtureKeys.join(", ")}`;
+  }
+  if (!("call" in value)) return 'no "call": which method to run';
+  if (!("expect" in value)) return 'no "expect"; "expect": null is a call that returns nothing';
+  return value as Fixture;
+}
+
 /** Fixture bodies are written as text; the plugin sees bytes, as it would in the relay. */
 function decodeInput(input: Record<string, unknown>): Record<string, unknown> {
   const encoder = new TextEncoder();
@@ -116,12 +147,18 @@ function decodeInput(input: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Bytes in a result compare as UTF-8 text, so fixtures stay readable JSON. */
+/**
+ * A result as JSON would write it, so a fixture can say it: bytes as UTF-8 text, `undefined`
+ * (a call that returns nothing, a handshake for an ordinary event) as null, and properties
+ * that are undefined left out.
+ */
 function normalize(value: unknown): unknown {
+  if (value === undefined) return null;
   if (value instanceof Uint8Array) return new TextDecoder().decode(value);
   if (Array.isArray(value)) return value.map(normalize);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+    const defined = Object.entries(value).filter(([, v]) => v !== undefined);
+    return Object.fromEntries(defined.map(([k, v]) => [k, normalize(v)]));
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * --lenient-plugins flag; only `serve` does).
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, useTempDir } from "../e2e/ops-support.ts";
 import { fixtureDir } from "../e2e/plugins-support.ts";
@@ -30,6 +30,53 @@ describe("plugins test", () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toStartWith(`hookrelay: no fixtures in ${empty}: nothing was tested`);
+  });
+
+  describe("fixtures", () => {
+    const twitch = "plugins/twitch-eventsub.ts";
+    // An ordinary notification: Twitch's handshake answers only webhook_callback_verification.
+    const notification = {
+      call: "handshake",
+      input: { body: "{}", headers: { "twitch-eventsub-message-type": "notification" } },
+    };
+
+    async function runFixtures(fixtures: Record<string, unknown>) {
+      using dir = useTempDir();
+      for (const [name, fixture] of Object.entries(fixtures)) {
+        const text = typeof fixture === "string" ? fixture : JSON.stringify(fixture);
+        writeFileSync(join(dir.path, name), text);
+      }
+      return await runCli(["plugins", "test", twitch, "--fixtures", dir.path]);
+    }
+
+    test('"expect": null passes for a call that returns nothing', async () => {
+      const run = await runFixtures({ "no-handshake.json": { ...notification, expect: null } });
+
+      expect(run).toEqual({
+        code: 0,
+        stdout: "twitch-eventsub 1.0.0 (verifier): loads\n  pass  no-handshake.json\n",
+        stderr: "",
+      });
+    });
+
+    test("a fixture without expect, with a key it does not know, or no object fails", async () => {
+      const run = await runFixtures({
+        "a-no-expect.json": notification,
+        "b-misspelt.json": { ...notification, expected: null },
+        "c-a-list.json": [],
+        "d-not-json.json": "{",
+      });
+
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: "" });
+      expect(run.stdout.split("\n").slice(1)).toEqual([
+        '  FAIL  a-no-expect.json: no "expect"; "expect": null is a call that returns nothing',
+        '  FAIL  b-misspelt.json: unknown key "expected"; a fixture has name, call, input, expect',
+        "  FAIL  c-a-list.json: expected an object with call, input and expect",
+        "  FAIL  d-not-json.json: not JSON",
+        "4 fixture(s) failed",
+        "",
+      ]);
+    });
   });
 
   test("refuses a broken file without advising a flag it does not have", async () => {
