@@ -19,6 +19,7 @@ import { asHookrelayError, problemResponse } from "./problem.ts";
 import { expectedBodyBytes } from "../intake/body-budget.ts";
 import { readBeforeDeadline } from "../intake/body-deadline.ts";
 import { readJsonBody } from "./request-body.ts";
+import { relayMetrics, type RouteGroup } from "../observability/metrics.ts";
 import { AuthFailureLimiter } from "./auth-failure-limit.ts";
 import { checkHeaderLimits } from "./header-limits.ts";
 
@@ -65,38 +66,19 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
         ),
       );
     })
-    .onError({ as: "global" }, ({ code, error }) => {
-      if (code === "VALIDATION") return problemResponse(fromValidation(error));
-      if (code === "NOT_FOUND") {
-        return problemResponse(new HookrelayError("ERR_NOT_FOUND", "no such route"));
-      }
-      if (code === "PARSE") {
-        // Our body reader's own errors (size, media type, JSON) arrive wrapped as the cause.
-        const cause = (error as { cause?: unknown }).cause;
-        const failure =
-          cause instanceof HookrelayError
-            ? cause
-            : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body");
-        return problemResponse(failure, retryHeaders(failure));
-      }
-      if (isUncheckableValue(error)) {
-        return problemResponse(
-          validationError([
-            {
-              field: "/",
-              message: "holds an object whose own toString or valueOf is not a function",
-            },
-          ]),
-        );
-      }
-      const failure = asHookrelayError(error);
-      if (failure.status >= 500) {
-        deps.log.error(
-          { err: withoutQuery(failure.cause ?? failure), code: failure.code },
-          "request failed",
-        );
-      }
-      return problemResponse(failure, retryHeaders(failure));
+    .onError({ as: "global" }, ({ code, error, request, set }) => {
+      const answer = answerError(deps, code, error, request);
+      // What onAfterResponse reads: Elysia leaves set.status at 200 for a 404 or an error
+      // thrown before the route (auth, header limits).
+      set.status = answer.status;
+      return answer;
+    })
+    .onAfterResponse({ as: "global" }, ({ request, response, set }) => {
+      const status = response instanceof Response ? response.status : set.status;
+      relayMetrics.countResponse(
+        routeGroupOf(request.url),
+        typeof status === "number" ? status : 200,
+      );
     })
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", async () => {
@@ -114,6 +96,62 @@ export function createApiApp(deps: ApiDeps, apiToken: string) {
     .use(tokenRoutes(deps))
     .use(metricsRoute(deps))
     .use(openapiRoutes(deps, { metricsPublic: () => deps.config.metricsPublic }));
+}
+
+/** Every failure as problem+json; a 5xx is logged with its path (never the query string). */
+function answerError(
+  deps: ApiDeps,
+  code: string | number,
+  error: unknown,
+  request: Request,
+): Response {
+  if (code === "VALIDATION") return problemResponse(fromValidation(error as ValidationError));
+  if (code === "NOT_FOUND") {
+    return problemResponse(new HookrelayError("ERR_NOT_FOUND", "no such route"));
+  }
+  if (code === "PARSE") {
+    // Our body reader's own errors (size, media type, JSON) arrive wrapped as the cause.
+    const cause = (error as { cause?: unknown }).cause;
+    const failure =
+      cause instanceof HookrelayError
+        ? cause
+        : new HookrelayError("ERR_MALFORMED_JSON", "unparsable body");
+    return problemResponse(failure, retryHeaders(failure));
+  }
+  if (isUncheckableValue(error)) {
+    return problemResponse(
+      validationError([
+        {
+          field: "/",
+          message: "holds an object whose own toString or valueOf is not a function",
+        },
+      ]),
+    );
+  }
+  const failure = asHookrelayError(error);
+  if (failure.status >= 500) {
+    deps.log.error(
+      {
+        err: withoutQuery(failure.cause ?? failure),
+        code: failure.code,
+        path: new URL(request.url).pathname,
+      },
+      "request failed",
+    );
+  }
+  return problemResponse(failure, retryHeaders(failure));
+}
+
+/**
+ * The counter's route group, read from the URL text without parsing it: this runs once per
+ * answer. /v1 is the API, as for authentication above.
+ */
+function routeGroupOf(url: string): RouteGroup {
+  const path = url.indexOf("/", url.indexOf("//") + 2);
+  if (path < 0) return "other";
+  if (url.startsWith("/v1", path)) return "api";
+  if (url.startsWith("/in/", path)) return "ingest";
+  return "other";
 }
 
 /** When a client may try again: soon after a 503, after the lockout's minute for a 429. */

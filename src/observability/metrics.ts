@@ -15,6 +15,11 @@ import type { DeliveryStatus } from "../db/schema.ts";
 
 const prefix = "hookrelay_";
 
+/** Route groups of the HTTP counter: the API under /v1, the ingest URLs, everything else. */
+export type RouteGroup = "api" | "ingest" | "other";
+const routeGroups: readonly RouteGroup[] = ["api", "ingest", "other"];
+const statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
 export class RelayMetrics {
   readonly registry = new client.Registry();
   readonly #deliveries = new client.Counter({
@@ -93,12 +98,36 @@ export class RelayMetrics {
     labelNames: ["table"] as const,
     registers: [this.registry],
   });
+  readonly #responses = new client.Counter({
+    name: `${prefix}http_responses_total`,
+    help: "HTTP answers, by route group (api, ingest, other) and status class (2xx, 4xx, 5xx…)",
+    labelNames: ["route", "status"] as const,
+    registers: [this.registry],
+  });
+  /**
+   * One child per group and class, made once: counting an answer is an index and an add,
+   * with no label object built per request.
+   */
+  readonly #responsesBy = new Map(
+    routeGroups.map((route) => [
+      route,
+      statusClasses.map((status) => this.#responses.labels({ route, status })),
+    ]),
+  );
   readonly #lastPrune = new client.Gauge({
     name: `${prefix}retention_last_run_timestamp_seconds`,
     help: "When retention last finished a pass",
     registers: [this.registry],
   });
   #processMetrics = false;
+
+  constructor() {
+    // A counter has no series until its first increment, so a rate() or an alert on it sees
+    // nothing, not 0: every known label value starts at 0.
+    for (const pool of ["api", "ingest"]) this.#bodiesRefused.inc({ pool }, 0);
+    for (const table of ["events", "deliveries", "attempts"]) this.#pruned.inc({ table }, 0);
+    for (const children of this.#responsesBy.values()) for (const child of children) child.inc(0);
+  }
 
   /** CPU, memory, file descriptors, event-loop lag: only in a serving process. */
   collectProcessMetrics(): void {
@@ -141,6 +170,12 @@ export class RelayMetrics {
   /** The latest budget of a pool wins: tests and restarts in one process make new ones. */
   watchBodiesHeld(pool: string, held: () => number): void {
     this.#bodiesHeldBy.set(pool, held);
+  }
+
+  /** One answer sent; a status outside 100–599 is counted with its nearest class. */
+  countResponse(route: RouteGroup, status: number): void {
+    const index = Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
+    this.#responsesBy.get(route)?.[index]?.inc();
   }
 
   recordInboundRejected(source: string, reason: string): void {
