@@ -154,11 +154,15 @@ describe("auto-disable and operational webhooks", () => {
       () => operator.requests.find((r) => JSON.parse(r.body).type === "delivery.dead"),
       10_000,
     );
-    expect(JSON.parse(dead.body).data).toMatchObject({
-      deliveryId: first.deliveries[0].id,
+    // The whole data, as docs/endpoint-health.md lists it.
+    expect(JSON.parse(dead.body).data).toEqual({
       endpointId: endpoint.id,
+      deliveryId: first.deliveries[0].id,
+      eventId: first.id,
+      dead: true,
       attempts: 2,
       lastStatusCode: 500,
+      lastError: null,
     });
     flaky.respondWith(() => new Response("ok"));
     await publish(relay, "second.try");
