@@ -332,10 +332,13 @@ export class Scheduler implements DeliveryHandoff {
         // The lease stays set, so the delivery is retried once it expires.
         this.#log.error({ err: error, deliveryId: delivery.id }, "recording an attempt failed");
       });
+    // The limit as it was while the attempt ran: its success may have lifted it since (one
+    // at a time while failing, the breaker's probe), and claims skipped the endpoint meanwhile.
+    const limitWhileRunning = this.#endpointLimit(delivery.endpointId);
     this.#inFlight.start(delivery, attempt, (endpointLoadBefore) => {
       this.#startWaiting();
       // An endpoint that was at its limit was skipped by claims: its work may be waiting.
-      if (endpointLoadBefore >= this.#endpointLimit(delivery.endpointId)) this.#backlog = true;
+      if (endpointLoadBefore >= limitWhileRunning) this.#backlog = true;
       // A freed slot matters only if work is waiting for one.
       if (this.#backlog) this.#sleeper.wake();
     });

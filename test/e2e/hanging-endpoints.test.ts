@@ -9,7 +9,7 @@ import type { Server } from "bun";
 import { startReceiver } from "../support/receiver.ts";
 import { startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
-import { createEndpoint, publish, waitForRequests } from "./api-fixtures.ts";
+import { createEndpoint, publish, waitForRequests, waitForStatus } from "./api-fixtures.ts";
 
 /** A receiver that never answers; it counts the requests open at once. */
 function startHangingReceiver() {
@@ -66,4 +66,27 @@ describe("a hanging endpoint", () => {
       hanging.stop();
     }
   }, 40_000);
+
+  test("gets its whole backlog sent once it answers again, without waiting for a poll", async () => {
+    await using relay = await startRelay({
+      env: {
+        HOOKRELAY_ENDPOINT_CONCURRENCY: "4",
+        HOOKRELAY_RETRY_SCHEDULE: Array(12).fill("200ms").join(","),
+        HOOKRELAY_BREAKER_FAILURES: "1000",
+      },
+    });
+    let failing = true;
+    using receiver = startReceiver(() => new Response("", { status: failing ? 500 : 200 }));
+    await createEndpoint(relay, { url: receiver.url });
+    const published = [];
+    for (let i = 0; i < 16; i++) {
+      published.push(await publish(relay, { type: "recover.job", payload: { i } }));
+    }
+    await waitFor("a run of failures", () => receiver.requests.length >= 20, 20_000);
+    failing = false;
+    // The scheduler's safety poll is 30 s: a backlog left to it would be far later than this.
+    for (const { body } of published) {
+      await waitForStatus(relay, body.deliveries[0]!.id, "succeeded", 10_000);
+    }
+  }, 60_000);
 });
