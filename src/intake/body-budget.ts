@@ -83,9 +83,13 @@ export class BodyBudget {
 
 /**
  * The bytes a request's body will take: its Content-Length, or for a chunked body the most
- * it may grow to, since it is cut off only at that cap. No body, nothing.
+ * it may grow to, since it is cut off only at that cap. An encoded body (gzip, deflate) is
+ * decoded up to that cap too, whatever it measures on the wire: a kilobyte of gzip can hold
+ * a megabyte. No body, nothing.
  */
 export function expectedBodyBytes(request: Request, maxBytes: number): number {
+  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase() ?? "";
+  if (encoding !== "" && encoding !== "identity") return request.body ? maxBytes : 0;
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared >= 0) return Math.min(declared, maxBytes);
   return request.body ? maxBytes : 0;

@@ -17,14 +17,7 @@ export function previousSecretsAfterRotation(
   if (overlapMs <= 0) return [];
   const stillSigning = current.previousSecrets.filter((previous) => previous.expiresAt > now);
   const rotatedOut = { secret: current.secret, expiresAt: now + overlapMs };
-  // Newest first; past the cap, the ones whose overlap would end soonest go.
-  const kept = [rotatedOut, ...stillSigning];
-  while (kept.length > maxPreviousSecrets) {
-    const soonest = kept.reduce(
-      (min, p, i) => (p.expiresAt < (kept[min]?.expiresAt ?? 0) ? i : min),
-      0,
-    );
-    kept.splice(soonest, 1);
-  }
-  return kept;
+  // Newest first; past the cap the oldest go, however long their overlap had left: receivers
+  // still on the secret just rotated out are the likeliest, and it gets the overlap asked for.
+  return [rotatedOut, ...stillSigning].slice(0, maxPreviousSecrets);
 }

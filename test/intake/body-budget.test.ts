@@ -92,5 +92,12 @@ describe("expectedBodyBytes", () => {
     const chunked = new Request(url, { method: "POST", body: stream });
     expect(expectedBodyBytes(chunked, 1024)).toBe(1024);
     expect(expectedBodyBytes(new Request(url), 1024)).toBe(0);
+    // A kilobyte of gzip may decode to the whole cap: it is charged the cap.
+    const gzipped = new Request(url, {
+      method: "POST",
+      headers: { "content-length": "10", "content-encoding": "gzip" },
+      body: new Uint8Array(10),
+    });
+    expect(expectedBodyBytes(gzipped, 1024)).toBe(1024);
   });
 });

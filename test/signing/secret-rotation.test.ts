@@ -17,13 +17,13 @@ describe("previousSecretsAfterRotation", () => {
     ]);
   });
 
-  test("past the cap, drops the one ending soonest and keeps newest first", () => {
+  test("past the cap, drops the oldest rotated out, whatever its overlap had left", () => {
     const previousSecrets = [100, 900, 300, 700].map((ms, i) => ({
       secret: `p${i}`,
       expiresAt: now + ms,
     }));
     const after = previousSecretsAfterRotation({ secret: "c", previousSecrets }, 500, now);
-    expect(after.map((p) => p.secret)).toEqual(["c", "p1", "p2", "p3"]);
+    expect(after.map((p) => p.secret)).toEqual(["c", "p0", "p1", "p2"]);
   });
 
   test("without overlap, nothing keeps signing", () => {
