@@ -9,7 +9,7 @@ import {
   updateEndpoint,
 } from "../db/endpoint-store.ts";
 import { newId } from "../db/ids.ts";
-import { notFound, validationError } from "../errors/hookrelay-error.ts";
+import { HookrelayError, notFound, validationError } from "../errors/hookrelay-error.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
   checkEndpointInput,
@@ -158,6 +158,14 @@ export function endpointRoutes(deps: ApiDeps) {
           // Read again inside the write: a concurrent rotation must not be lost.
           const latest = await findEndpoint(tx, params.id);
           if (!latest) throw notFound("endpoint", params.id);
+          // A PATCH of the scheme that committed since the read above: the new secret was
+          // made for the old scheme and may not fit this one (whsec_ under Ed25519, say).
+          const { plugin, options: latestOptions } = latest.signing;
+          if (describeSchemeSecretProblem(deps.plugins, plugin, secret, latestOptions)) {
+            throw new HookrelayError("ERR_CONCURRENT_CHANGE", "signing changed during rotation", {
+              detail: `The signing scheme of ${params.id} changed during the rotation; rotate again`,
+            });
+          }
           const previousSecrets = previousSecretsAfterRotation(latest, overlapMs, now);
           return updateEndpoint(tx, params.id, { secret, previousSecrets }, now);
         });

@@ -38,6 +38,11 @@ export const errorCodes = {
     slug: "delivery-succeeded",
     title: "The delivery already succeeded",
   },
+  ERR_CONCURRENT_CHANGE: {
+    status: 409,
+    slug: "concurrent-change",
+    title: "The object changed while this request ran; send it again",
+  },
   ERR_ENDPOINT_DISABLED: {
     status: 409,
     slug: "endpoint-disabled",
