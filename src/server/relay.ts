@@ -158,6 +158,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       // What the relay runs with after the reload: restart-only settings (the data directory
       // with its managed.json among them) keep their running values for the sync too.
       const merged = mergeReload(current, next);
+      refuseEmptiedDeclarations(current, merged);
       // Everything declared is checked before anything is written, so a bad file leaves the
       // relay as it was; applied every time, so API edits to managed objects are undone.
       checkDeclaredSources(merged.sources, plugins.registry, declaredNames(merged));
@@ -171,6 +172,23 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
       return plan;
     },
   };
+}
+
+/**
+ * A file that declared endpoints or sources and now declares none is far likelier written
+ * half-way (a shell's `>`, a tool that truncates first) than meant: applied, it would delete
+ * every declared object and cancel their pending deliveries for good. A restart still
+ * applies such a file, so removing them all stays possible, on purpose.
+ */
+function refuseEmptiedDeclarations(current: Readonly<Config>, next: Readonly<Config>): void {
+  const before = current.endpoints.length + current.sources.length;
+  if (before === 0 || next.endpoints.length + next.sources.length > 0) return;
+  throw new HookrelayError(
+    "ERR_CONFIG",
+    "invalid configuration:\n  the file declares no endpoints and no sources, where it " +
+      `declared ${before}: a reload would delete them all and cancel their deliveries; ` +
+      "if that is meant, restart the relay with the file as it is",
+  );
 }
 
 function declaredNames(config: Readonly<Config>): Set<string> {

@@ -56,4 +56,27 @@ describe("reloading with another data_dir in the file", () => {
     },
     slow,
   );
+
+  test(
+    "refuses a reload that would delete every declared object, as an emptied file would",
+    async () => {
+      using dir = useTempDir();
+      const path = join(dir.path, "hookrelay.toml");
+      writeFileSync(path, `${source("keep")}\n`);
+      await using relay = await startRelay({ env: { HOOKRELAY_CONFIG: path } });
+
+      const refused = await reload(
+        relay,
+        path,
+        "",
+        "reload refused; the relay keeps its current configuration",
+      );
+      expect(JSON.stringify(refused)).toContain("declares no endpoints and no sources");
+      const names = (await relay.json<Page<{ name: string }>>("/v1/sources")).data.map(
+        (s) => s.name,
+      );
+      expect(names).toEqual(["keep"]);
+    },
+    slow,
+  );
 });
