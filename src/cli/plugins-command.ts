@@ -3,7 +3,7 @@
  * the authoring loop: load one plugin as the relay would, run it against fixture files, and
  * compare what it returns with what each fixture expects.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type ConfigFlags, loadConfig } from "../config/config.ts";
@@ -69,7 +69,9 @@ export async function runPluginsTest(
   console.log(`${loaded.plugin.name} ${loaded.plugin.version} (${loaded.plugin.kind}): loads`);
   const dir =
     options.fixtures ?? join(dirname(path), `${basename(path).replace(/\.[^.]+$/, "")}.fixtures`);
-  const fixtures = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".json")) : [];
+  // A file where the directory should be lists nothing, like a missing one.
+  const isDir = existsSync(dir) && statSync(dir).isDirectory();
+  const fixtures = isDir ? readdirSync(dir).filter((n) => n.endsWith(".json")) : [];
   if (fixtures.length === 0) {
     // Nothing tested is a failure: a mistyped --fixtures must not turn CI green.
     console.error(

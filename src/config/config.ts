@@ -155,6 +155,8 @@ export function loadConfig(
     problems.push(`${where("retryJitter")}: expected a fraction from 0 to below 1, e.g. 0.2`);
   }
 
+  // An empty value would resolve to the working directory itself, state files and all.
+  if (raw("dataDir").trim() === "") problems.push(`${where("dataDir")}: must name a directory`);
   const dataDir = path("dataDir");
   const config: Config = {
     configFile: file?.path,

@@ -32,6 +32,17 @@ describe("plugins test", () => {
     expect(run.stderr).toStartWith(`hookrelay: no fixtures in ${empty}: nothing was tested`);
   });
 
+  test("fails, without a stack trace, when --fixtures names a file", async () => {
+    using dir = useTempDir();
+    const file = join(dir.path, "not-a-dir.json");
+    writeFileSync(file, "{}");
+    const run = await runCli(["plugins", "test", "plugins/slack.ts", "--fixtures", file]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toStartWith(`hookrelay: no fixtures in ${file}: nothing was tested`);
+    expect(run.stderr).not.toContain("ENOTDIR");
+  });
+
   describe("fixtures", () => {
     const twitch = "plugins/twitch-eventsub.ts";
     // An ordinary notification: Twitch's handshake answers only webhook_callback_verification.

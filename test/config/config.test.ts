@@ -74,6 +74,12 @@ describe("loadConfig", () => {
     expect(loadConfig({ HOOKRELAY_OPERATIONAL_WEBHOOK_URL: url }).operationalWebhookUrl).toBe(url);
   });
 
+  test("refuses an empty data directory instead of using the working directory", () => {
+    expect(() => loadConfig({ HOOKRELAY_DATA_DIR: "" })).toThrow(
+      /HOOKRELAY_DATA_DIR: must name a directory/,
+    );
+  });
+
   test("refuses a short API token", () => {
     expect(() => loadConfig({ HOOKRELAY_API_TOKEN: "short" })).toThrow(/HOOKRELAY_API_TOKEN/);
   });
