@@ -10,11 +10,10 @@ import type { Tx } from "../db/client.ts";
 import type { EndpointHealthChange } from "../db/attempt-store.ts";
 import { findEndpoint, insertEndpoint, updateEndpoint } from "../db/endpoint-store.ts";
 import { insertEvent } from "../db/event-store.ts";
-import { newId } from "../db/ids.ts";
-import type { EventRow } from "../db/schema.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import { generateEndpointSecret } from "../signing/endpoint-secret.ts";
 import { createDeliveries } from "./fan-out.ts";
+import { publishedEvent } from "./published-event.ts";
 
 export const operationalEndpointId = "ep_operational";
 /** Marks the endpoint as internal, like a source's inline destination. */
@@ -104,18 +103,7 @@ export async function emitOperationalEvents(
   const operational = await findEndpoint(tx, operationalEndpointId);
   if (!operational?.enabled) return 0;
   for (const [type, data] of events) {
-    const event: EventRow = {
-      id: newId("evt"),
-      type,
-      contentType: "application/json",
-      body: Buffer.from(JSON.stringify({ type, timestamp: new Date(now).toISOString(), data })),
-      idempotencyKey: null,
-      sourceId: null,
-      dedupeKey: null,
-      headers: null,
-      requestHash: "",
-      createdAt: now,
-    };
+    const event = publishedEvent({ type, payload: data, now });
     await insertEvent(tx, event);
     await createDeliveries(tx, event, [operational], now);
   }

@@ -10,7 +10,6 @@ import type { Tx } from "../db/client.ts";
 import { insertDeliveries, listDeliveriesForEvent } from "../db/delivery-store.ts";
 import { listRoutableEndpoints } from "../db/endpoint-store.ts";
 import { findEventsByKeysOrIds, insertEvents } from "../db/event-store.ts";
-import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { BatchKind, ItemOutcome, WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError } from "../errors/hookrelay-error.ts";
@@ -18,6 +17,7 @@ import { relayMetrics } from "../observability/metrics.ts";
 import { confirmLeases, type DeliveryHandoff, handOver } from "../scheduler/handoff.ts";
 import type { ClaimedDelivery } from "../db/claim-store.ts";
 import { planHandoff } from "./fan-out.ts";
+import { publishedEvent } from "./published-event.ts";
 
 export interface PublishRequest {
   type: string;
@@ -137,18 +137,8 @@ async function findEarlierPublishes(tx: Tx, items: PendingPublish[]) {
 }
 
 function newEvent(request: PublishRequest, requestHash: string, now: number): EventRow {
-  return {
-    id: request.id ?? newId("evt"),
-    type: request.type,
-    contentType: "application/json",
-    body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
-    idempotencyKey: request.idempotencyKey ?? null,
-    sourceId: null,
-    dedupeKey: null,
-    headers: null,
-    requestHash,
-    createdAt: now,
-  };
+  const { type, payload, id, idempotencyKey } = request;
+  return publishedEvent({ type, payload, now, id, idempotencyKey, requestHash });
 }
 
 function conflict(request: PublishRequest): HookrelayError {
@@ -163,11 +153,6 @@ function conflict(request: PublishRequest): HookrelayError {
       },
     ],
   });
-}
-
-/** The Standard Webhooks envelope; its bytes are fixed here and signed on every attempt. */
-export function renderEnvelope(type: string, now: number, payload: unknown): string {
-  return JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: payload });
 }
 
 /** What the request hash covers: two publishes with one key must agree on all of it. */

@@ -5,10 +5,9 @@
  * this endpoint alone, whatever its event-type filter, and to no other.
  */
 import { createDeliveries } from "./fan-out.ts";
-import { renderEnvelope } from "./publish-event.ts";
+import { publishedEvent } from "./published-event.ts";
 import { findEndpoint } from "../db/endpoint-store.ts";
 import { insertEvent } from "../db/event-store.ts";
-import { newId } from "../db/ids.ts";
 import type { DeliveryRow, EventRow } from "../db/schema.ts";
 import type { WriteQueue } from "../db/write-queue.ts";
 import { HookrelayError, notFound } from "../errors/hookrelay-error.ts";
@@ -33,18 +32,7 @@ export async function sendTestEvent(
         detail: `Endpoint ${endpointId} is disabled; enable it (PATCH enabled: true) first`,
       });
     }
-    const event: EventRow = {
-      id: newId("evt"),
-      type: request.type,
-      contentType: "application/json",
-      body: Buffer.from(renderEnvelope(request.type, now, request.payload)),
-      idempotencyKey: null,
-      sourceId: null,
-      dedupeKey: null,
-      headers: null,
-      requestHash: "",
-      createdAt: now,
-    };
+    const event = publishedEvent({ type: request.type, payload: request.payload, now });
     await insertEvent(tx, event);
     const [delivery] = await createDeliveries(
       tx,
