@@ -166,7 +166,7 @@ export function endpointRoutes(deps: ApiDeps) {
               detail: `The signing scheme of ${params.id} changed during the rotation; rotate again`,
             });
           }
-          const previousSecrets = previousSecretsAfterRotation(latest, overlapMs, now);
+          const previousSecrets = previousSecretsAfterRotation(latest, secret, overlapMs, now);
           return updateEndpoint(tx, params.id, { secret, previousSecrets }, now);
         });
         if (!row) throw notFound("endpoint", params.id);

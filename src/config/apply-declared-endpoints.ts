@@ -212,7 +212,12 @@ function diff(
     // A new secret in the file is a rotation: the old one keeps signing for the overlap.
     Object.assign(changes, {
       secret: endpoint.secret,
-      previousSecrets: previousSecretsAfterRotation(current, context.secretOverlapMs, now),
+      previousSecrets: previousSecretsAfterRotation(
+        current,
+        endpoint.secret,
+        context.secretOverlapMs,
+        now,
+      ),
     });
   } else if (endpoint.secret === undefined && misfit) {
     Object.assign(changes, { secret, previousSecrets: [] });

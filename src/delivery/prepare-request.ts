@@ -72,7 +72,13 @@ export async function prepareRequest(
     if (!isObject(signature)) {
       return pluginFailure(`signer ${delivery.signing.plugin} returned no headers object`);
     }
-    const signed = lowerCaseKeys(signature);
+    // A signer sets its scheme's headers (webhook-* included), never the relay's own: an
+    // hmac `header` option naming `hookrelay-event-id` or `content-type` must not replace it.
+    const signed = Object.fromEntries(
+      Object.entries(lowerCaseKeys(signature)).filter(
+        ([name]) => name.startsWith("webhook-") || !isReservedHeader(name),
+      ),
+    );
     // A forwarded provider header that the destination's own signer also sets (GitHub to
     // GitHub, say) stays, renamed, so the original signature can still be checked.
     for (const name of Object.keys(signed)) {

@@ -58,6 +58,11 @@ export const errorCodes = {
     slug: "unavailable",
     title: "The relay cannot accept writes right now",
   },
+  ERR_BODY_INCOMPLETE: {
+    status: 400,
+    slug: "body-incomplete",
+    title: "The request body ended before it was complete",
+  },
   ERR_REQUEST_TIMEOUT: {
     status: 408,
     slug: "request-timeout",

@@ -51,7 +51,14 @@ export async function readStreamCapped(
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch((cause: unknown) => {
+        // The sender hung up mid-body: its mistake, not the relay's, and nobody hears the
+        // answer; a 4xx keeps it out of the error log and the 5xx count operators alert on.
+        throw new HookrelayError("ERR_BODY_INCOMPLETE", "request body cut short", {
+          cause,
+          detail: "The connection closed before the whole body arrived; nothing was stored",
+        });
+      });
       if (done || signal?.aborted) break;
       size += value.byteLength;
       if (size > maxBytes) {

@@ -208,4 +208,32 @@ describe("the body deadline", () => {
     await waitFor("the ingest budget empty", async () => (await heldBytes("ingest", slow)) === 0);
     expect(await countEventsOfType("webhook", slow)).toBe(0);
   }, 30_000);
+
+  test("a sender that hangs up mid-body is no 5xx and no error in the log", async () => {
+    const name = await createSource("budget-hangup", slow);
+    const answered = async () => {
+      const metrics = await slow.api("/metrics").then((r) => r.text());
+      const count = (status: string) => {
+        const line = new RegExp(
+          `^hookrelay_http_responses_total\\{route="ingest",status="${status}"\\} (\\d+)`,
+          "m",
+        );
+        return Number(line.exec(metrics)?.[1] ?? 0);
+      };
+      return { client: count("4xx"), server: count("5xx") };
+    };
+    const before = await answered();
+    for (const framing of ["content-length: 1000", "transfer-encoding: chunked"]) {
+      const socket = await openPost(`/in/${name}`, framing, slow);
+      socket.write(framing.startsWith("transfer") ? "1\r\n{\r\n" : "{");
+      await waitFor("the body counted as held", async () => (await heldBytes("ingest", slow)) > 0);
+      socket.destroy();
+    }
+    const after = await waitFor("both requests answered", async () => {
+      const now = await answered();
+      return now.client + now.server >= before.client + before.server + 2 && now;
+    });
+    expect(after).toEqual({ client: before.client + 2, server: before.server });
+    expect(slow.logs.filter((line) => line.level === "error")).toEqual([]);
+  }, 30_000);
 });

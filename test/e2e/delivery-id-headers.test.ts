@@ -49,4 +49,23 @@ describe("hookrelay-event-id and hookrelay-attempt", () => {
       field: "/headers/hookrelay-event-id",
     });
   });
+
+  test("cannot be taken by a signer's header option", async () => {
+    await using relay = await startRelay();
+    for (const options of [
+      { header: "hookrelay-event-id" },
+      { timestampHeader: "hookrelay-attempt" },
+    ]) {
+      const response = await relay.api("/v1/endpoints", {
+        method: "POST",
+        json: { url: "http://127.0.0.1:9/hook", signing: { scheme: "hmac", options } },
+      });
+      const problem = await expectProblem(response, {
+        status: 422,
+        slug: "validation-failed",
+        field: "/signing/options",
+      });
+      expect(JSON.stringify(problem)).toContain("a header the relay sets itself");
+    }
+  });
 });

@@ -11,7 +11,7 @@ describe("previousSecretsAfterRotation", () => {
         { secret: "s1", expiresAt: now },
       ],
     };
-    expect(previousSecretsAfterRotation(current, 1_000, now)).toEqual([
+    expect(previousSecretsAfterRotation(current, "s4", 1_000, now)).toEqual([
       { secret: "s3", expiresAt: now + 1_000 },
       { secret: "s2", expiresAt: now + 500 },
     ]);
@@ -22,12 +22,25 @@ describe("previousSecretsAfterRotation", () => {
       secret: `p${i}`,
       expiresAt: now + ms,
     }));
-    const after = previousSecretsAfterRotation({ secret: "c", previousSecrets }, 500, now);
+    const after = previousSecretsAfterRotation({ secret: "c", previousSecrets }, "n", 500, now);
     expect(after.map((p) => p.secret)).toEqual(["c", "p0", "p1", "p2"]);
   });
 
   test("without overlap, nothing keeps signing", () => {
     const current = { secret: "s2", previousSecrets: [{ secret: "s1", expiresAt: now + 9 }] };
-    expect(previousSecretsAfterRotation(current, 0, now)).toEqual([]);
+    expect(previousSecretsAfterRotation(current, "s3", 0, now)).toEqual([]);
+  });
+
+  test("rotating to the current secret changes nothing, and a previous one leaves the list", () => {
+    const previousSecrets = [
+      { secret: "p1", expiresAt: now + 500 },
+      { secret: "p2", expiresAt: now + 900 },
+    ];
+    const current = { secret: "c", previousSecrets };
+    expect(previousSecretsAfterRotation(current, "c", 1_000, now)).toBe(previousSecrets);
+    expect(previousSecretsAfterRotation(current, "p2", 1_000, now)).toEqual([
+      { secret: "c", expiresAt: now + 1_000 },
+      { secret: "p1", expiresAt: now + 500 },
+    ]);
   });
 });

@@ -16,6 +16,7 @@ import {
   reject,
   verified,
 } from "./verify-result.ts";
+import { isReservedHeader } from "../../delivery/reserved-headers.ts";
 
 /** RFC 9110 §5.6.2 token: what a header name may be. */
 const headerName = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$";
@@ -57,6 +58,16 @@ export const hmacSigner = definePlugin({
   version: "1.0.0",
   description: "Generic HMAC-SHA256/512 of the body (optionally timestamped), hex or base64",
   options: signerOptions,
+  // The relay drops a signer's header that it sets itself, which would leave the request
+  // unsigned: such a name is refused when the endpoint is saved instead.
+  checkOptions(options) {
+    for (const name of [options.header, options.timestampHeader]) {
+      if (name && isReservedHeader(name) && !name.toLowerCase().startsWith("webhook-")) {
+        return `${name} is a header the relay sets itself; name another`;
+      }
+    }
+    return undefined;
+  },
   async sign({ timestampSeconds, body, secrets: configured, options }) {
     const secrets = nonEmpty(configured);
     if (secrets.length === 0) throw noUsableSecret("hmac");
