@@ -3,7 +3,7 @@
  * upload without Content-Length is cut off at the limit instead of buffered whole.
  */
 import { HookrelayError, validationError } from "../errors/hookrelay-error.ts";
-import { readStreamCapped } from "../intake/body-deadline.ts";
+import { bodyCutShort, readStreamCapped } from "../intake/body-deadline.ts";
 
 // Without { stream: true } each decode starts afresh, even after a throw, so one serves all.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -20,7 +20,13 @@ export async function readJsonBody(
   const bytes = Number.isFinite(declared)
     ? await readDeclared(request, maxBytes)
     : request.body
-      ? await readStreamCapped(request.body, maxBytes, () => tooLarge(maxBytes), signal)
+      ? await readStreamCapped(
+          request.body,
+          maxBytes,
+          () => tooLarge(maxBytes),
+          signal,
+          bodyCutShort,
+        )
       : new Uint8Array();
   if (bytes.byteLength === 0) return {};
   const contentType = request.headers.get("content-type") ?? "";

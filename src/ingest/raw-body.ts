@@ -6,7 +6,7 @@
  * Content-Encoding is refused with 415.
  */
 import { HookrelayError } from "../errors/hookrelay-error.ts";
-import { readStreamCapped } from "../intake/body-deadline.ts";
+import { bodyCutShort, readStreamCapped } from "../intake/body-deadline.ts";
 
 const decodable = new Set(["gzip", "x-gzip", "deflate"]);
 
@@ -16,13 +16,21 @@ export async function readRawBody(
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
-  const readCapped = (stream: ReadableStream<Uint8Array>, cancelOn?: AbortSignal) =>
-    readStreamCapped(stream, maxBytes, () => tooLarge(maxBytes), cancelOn);
+  // The request's own stream may be cut short by its sender; the inflated one fails only on
+  // bad compressed data, which the catch below reports as such.
+  const readCapped = (stream: ReadableStream<Uint8Array>, fromRequest: boolean) =>
+    readStreamCapped(
+      stream,
+      maxBytes,
+      () => tooLarge(maxBytes),
+      fromRequest ? signal : undefined,
+      fromRequest ? bodyCutShort : undefined,
+    );
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (!request.body) return new Uint8Array();
-  if (encoding === "identity" || encoding === "") return readCapped(request.body, signal);
+  if (encoding === "identity" || encoding === "") return readCapped(request.body, true);
   if (!decodable.has(encoding)) {
     const rule = "must be gzip, deflate or absent";
     throw new HookrelayError("ERR_UNSUPPORTED_CONTENT_ENCODING", "unsupported content encoding", {
@@ -32,10 +40,10 @@ export async function readRawBody(
   }
   const format = encoding === "deflate" ? "deflate" : "gzip";
   // The compressed bytes are capped too, so a client cannot stream forever.
-  const compressed = await readCapped(request.body, signal);
+  const compressed = await readCapped(request.body, true);
   try {
     const inflated = new Blob([compressed]).stream().pipeThrough(new DecompressionStream(format));
-    return await readCapped(inflated);
+    return await readCapped(inflated, false);
   } catch (error) {
     if (error instanceof HookrelayError) throw error;
     throw new HookrelayError("ERR_CONTENT_ENCODING", "invalid compressed body", {

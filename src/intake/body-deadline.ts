@@ -35,6 +35,18 @@ export async function readBeforeDeadline<T>(
 }
 
 /**
+ * A request body whose connection closed before it ended: the sender's doing, not the
+ * relay's, and nobody hears the answer; a 4xx keeps it out of the error log and out of the
+ * 5xx count operators alert on.
+ */
+export function bodyCutShort(cause: unknown): HookrelayError {
+  return new HookrelayError("ERR_BODY_INCOMPLETE", "request body cut short", {
+    cause,
+    detail: "The connection closed before the whole body arrived; nothing was stored",
+  });
+}
+
+/**
  * Reads a body stream whole, at most `maxBytes` (`tooLarge` past it), and cancels it when
  * `signal` aborts, so a trickling sender stops costing memory the moment it is cut off.
  */
@@ -43,6 +55,8 @@ export async function readStreamCapped(
   maxBytes: number,
   tooLarge: () => Error,
   signal?: AbortSignal,
+  /** What a failed read becomes; a request's stream says the body was cut short. */
+  readFailed: (cause: unknown) => unknown = (cause) => cause,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const cancel = () => void reader.cancel().catch(() => {});
@@ -52,12 +66,7 @@ export async function readStreamCapped(
   try {
     for (;;) {
       const { done, value } = await reader.read().catch((cause: unknown) => {
-        // The sender hung up mid-body: its mistake, not the relay's, and nobody hears the
-        // answer; a 4xx keeps it out of the error log and the 5xx count operators alert on.
-        throw new HookrelayError("ERR_BODY_INCOMPLETE", "request body cut short", {
-          cause,
-          detail: "The connection closed before the whole body arrived; nothing was stored",
-        });
+        throw readFailed(cause);
       });
       if (done || signal?.aborted) break;
       size += value.byteLength;
