@@ -44,6 +44,10 @@ export function loadClientConfig(
   if (!/^https?:\/\/[^/]/.test(url)) {
     throw configProblem(`${urlSource}: expected http(s)://…`);
   }
+  // API paths are appended to the address: after a query or a fragment they would land in it.
+  if (/[?#]/.test(url)) {
+    throw configProblem(`${urlSource}: the relay's address takes no query or fragment`);
+  }
   const dataDir = resolve(flags.dataDir ?? env.HOOKRELAY_DATA_DIR ?? "./data");
   const tokenFile = join(dataDir, "api-token");
   const token =

@@ -51,6 +51,15 @@ describe("the management commands' connection", () => {
     );
   });
 
+  test("refuses an address with a query or a fragment, where API paths would end up", () => {
+    const token = { HOOKRELAY_TOKEN: "t".repeat(24) };
+    for (const relayUrl of ["http://relay.internal/pre?x=1", "http://relay.internal/#top"]) {
+      expect(() => loadClientConfig(token, { relayUrl })).toThrow(
+        "--relay-url: the relay's address takes no query or fragment",
+      );
+    }
+  });
+
   test("says how to give a token when there is none", () => {
     using dir = useTempDir();
     expect(() => loadClientConfig({ HOOKRELAY_DATA_DIR: dir.path }, {})).toThrow(
