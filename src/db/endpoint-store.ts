@@ -86,16 +86,18 @@ export async function listRoutableEndpoints(db: Queryable): Promise<EndpointRow[
  * or source did it: the scheduler holds deliveries built from the old row in memory. Called
  * inside the writing transaction, so a listener must only queue work, never write.
  */
-const endpointWriteListeners = new Set<(endpointId: string) => void>();
+type EndpointWriteListener = (endpointId: string, deleted: boolean) => void;
+
+const endpointWriteListeners = new Set<EndpointWriteListener>();
 
 /** @returns the function that unsubscribes. */
-export function onEndpointWrite(listener: (endpointId: string) => void): () => void {
+export function onEndpointWrite(listener: EndpointWriteListener): () => void {
   endpointWriteListeners.add(listener);
   return () => endpointWriteListeners.delete(listener);
 }
 
-function endpointWritten(endpointId: string): void {
-  for (const listener of endpointWriteListeners) listener(endpointId);
+function endpointWritten(endpointId: string, deleted = false): void {
+  for (const listener of endpointWriteListeners) listener(endpointId, deleted);
 }
 
 export async function updateEndpoint(
@@ -121,7 +123,7 @@ export async function deleteEndpoint(db: Queryable, id: string, now: number): Pr
     .where(and(eq(endpoints.id, id), isNull(endpoints.deletedAt)))
     .returning({ id: endpoints.id });
   if (deleted.length === 0) return false;
-  endpointWritten(id);
+  endpointWritten(id, true);
   await db
     .update(deliveries)
     .set({ status: "cancelled", nextAttemptAt: null, updatedAt: now, finishedAt: now })

@@ -149,6 +149,11 @@ export class RelayMetrics {
     else this.#failureStreak.inc({ endpoint_id: endpointId });
   }
 
+  /** A deleted endpoint's series go, or every endpoint ever made would keep one. */
+  forgetEndpoint(endpointId: string): void {
+    this.#failureStreak.remove({ endpoint_id: endpointId });
+  }
+
   recordSkipped(): void {
     this.#deliveries.inc({ outcome: "skipped" });
   }

@@ -31,6 +31,7 @@ import { Retention } from "../retention/retention.ts";
 import { resolveApiToken } from "./api-token.ts";
 import { acquireDatabaseLock, lockPathFor } from "./lock.ts";
 import { version } from "./version.ts";
+import { onEndpointWrite } from "../db/endpoint-store.ts";
 
 export interface RunningRelay {
   url: string;
@@ -135,6 +136,9 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   if (!server) throw new HookrelayError("ERR_INTERNAL", "Elysia did not start a server");
   scheduler.start();
   relayMetrics.collectProcessMetrics();
+  const forgetDeletedInMetrics = onEndpointWrite((endpointId, deleted) => {
+    if (deleted) relayMetrics.forgetEndpoint(endpointId);
+  });
   const retention = new Retention(writer, log, () => current);
   retention.schedule();
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
@@ -143,6 +147,7 @@ export async function startRelay(config: Readonly<Config>, log: Logger): Promise
   return {
     url,
     async stop() {
+      forgetDeletedInMetrics();
       await server.stop(false);
       await scheduler.stop(current.shutdownGraceMs);
       await retention.stop();

@@ -57,6 +57,11 @@ describe("GET /metrics", () => {
         deadInOutbox: 1,
         pending: 0,
       });
+
+      // A deleted endpoint's failure streak goes with it, or every endpoint ever made stays.
+      await relay.api(`/v1/endpoints/${bad.id}`, { method: "DELETE" });
+      const streak = `hookrelay_endpoint_failure_streak{endpoint_id="${bad.id}"}`;
+      expect((await scrape(relay)).has(streak)).toBe(false);
     },
     slow,
   );
