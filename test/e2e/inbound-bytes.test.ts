@@ -5,12 +5,10 @@
  * non-ASCII text, `\/`, U+2028, CRLF line endings, a trailing newline, big numbers, duplicate
  * keys, a BOM, form encoding, XML, binary, nothing at all, and 600 KiB.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { verify as verifyGithub } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   createPipe,
   githubHeaders,
@@ -21,22 +19,16 @@ import {
   sha256Hex,
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "byte-exact-github-secret";
 const encoder = new TextEncoder();
 
-let relay: Relay;
+const { relay, receivers } = relayPerFile();
 let pipe: Pipe;
-const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay();
   pipe = await createPipe(relay, receivers, { verifier: { scheme: "github", secrets: [secret] } });
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 /** X-Hub-Signature-256 over raw bytes; octokit's sign() only takes non-empty strings. */

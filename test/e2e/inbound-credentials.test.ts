@@ -2,9 +2,7 @@
  * Sources that take credentials instead of signatures: HTTP Basic, a shared token in a header
  * or the query, and `none`. The credential is checked and never forwarded.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
+import { describe, expect, test } from "bun:test";
 import {
   countEvents,
   createPipe,
@@ -14,18 +12,9 @@ import {
   ingestAccepted,
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 describe("credentials instead of signatures", () => {
   const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;

@@ -3,10 +3,8 @@
  * and stored and forwarded once, even when the repeats race; the window is per source and
  * ends; requests without a delivery id are never deduped.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { sign as signGithub } from "@octokit/webhooks-methods";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   arrivalsOf,
@@ -18,22 +16,13 @@ import {
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
 import { type Delivery, waitForStatus } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "dedupe-github-secret";
 const github = { verifier: { scheme: "github", secrets: [secret] } };
 const body = '{"zen":"Approachable is better than simple."}';
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 async function delivery(deliveryId: string, payload = body) {
   return {

@@ -5,12 +5,10 @@
  * gets back (202 or the source's configured answer); and the usual retries, dead letters and
  * replay, with the original bytes on every attempt.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import type { Receiver } from "../support/receiver.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   createPipe,
@@ -31,20 +29,11 @@ import {
   publish,
   waitForStatus,
 } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "forwarding-github-secret";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 const body = '{"action":"opened","issue":{"title":"Zoë\'s 🐛"}}';
 const signature = (bytes: string) =>

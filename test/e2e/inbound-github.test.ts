@@ -4,12 +4,11 @@
  * the ORIGINAL X-Hub-Signature-256 and @octokit/webhooks-methods. Also the form-encoded
  * delivery, routing on X-GitHub-Event, dedupe on X-GitHub-Delivery and secret rotation.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { verify as verifyGithub } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
 import type { Receiver } from "../support/receiver.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   arrivalsOf,
@@ -29,21 +28,15 @@ import {
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
 import { type Delivery, waitForStatus } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "It's a Secret to Everybody";
 
-let relay: Relay;
+const { relay, receivers } = relayPerFile();
 let examples: GithubExample[];
-const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay();
   examples = await loadGithubExamples();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 const githubType = ({ event, action }: GithubExample) => (action ? `${event}.${action}` : event);

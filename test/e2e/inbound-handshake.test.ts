@@ -3,7 +3,7 @@
  * answer (Slack's url_verification, Twitch EventSub's callback verification, through the
  * example plugin in plugins/) gets that answer, and is neither stored nor forwarded.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import {
   countEvents,
@@ -13,20 +13,9 @@ import {
   ingestAccepted,
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 const hmacHex = (key: string, text: string) => createHmac("sha256", key).update(text).digest("hex");
 

@@ -3,10 +3,8 @@
  * the way its sender documents, verified by the relay, and forwarded with the sender's headers
  * so the original signature still verifies at the destination.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   countEvents,
   createPipe,
@@ -19,18 +17,9 @@ import {
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
 import type { Delivery } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const hmacHex = (key: string, text: string | Uint8Array) =>

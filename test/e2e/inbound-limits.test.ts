@@ -3,12 +3,10 @@
  * read, chunked uploads cut off as they pass it), Content-Encoding (gzip and deflate decoded
  * within the cap, anything else 415, broken gzip 400), and nothing stored for any refusal.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { deflateSync, gzipSync } from "node:zlib";
 import { verify as verifyGithub } from "@octokit/webhooks-methods";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   chunk,
   countEvents,
@@ -24,27 +22,21 @@ import {
   sha256Hex,
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "limits-github-secret";
 const capBytes = 1024;
 
-let relay: Relay;
+const { relay, receivers } = relayPerFile();
 let capped: Pipe;
 let open: Pipe;
-const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay();
   capped = await createPipe(relay, receivers, {
     verifier: { scheme: "github", secrets: [secret] },
     maxBodyBytes: capBytes,
   });
   open = await createPipe(relay, receivers, { verifier: { scheme: "none" } });
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 const signature = (bytes: Uint8Array | string) =>

@@ -1,7 +1,5 @@
 /** hookrelay_inbound_verification_failures_total counts refusals by source and reason. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { ingest, type Pipe } from "../fixtures/inbound/inbound-fixtures.ts";
 import {
   body,
@@ -12,19 +10,13 @@ import {
   stripeHeaders,
   tenMinutes,
 } from "../fixtures/inbound/rejection-requests.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
+const { relay, receivers } = relayPerFile();
 let pipes: Record<Provider, Pipe>;
 
 beforeAll(async () => {
-  relay = await startRelay();
   pipes = await createProviderPipes(relay, receivers);
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 describe("the refusal metric", () => {

@@ -4,10 +4,8 @@
  * its 4xx problem+json, nothing is stored or forwarded, the relay keeps serving, and the log
  * names the reason but never a secret or a signature.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Receiver } from "../support/receiver.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "../support/wait.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   countEvents,
   createSource,
@@ -35,19 +33,13 @@ import {
   stripeHeaders,
   tenMinutes,
 } from "../fixtures/inbound/rejection-requests.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
+const { relay, receivers } = relayPerFile();
 let pipes: Record<Provider, Pipe>;
 
 beforeAll(async () => {
-  relay = await startRelay();
   pipes = await createProviderPipes(relay, receivers);
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 describe("refused requests", () => {

@@ -3,10 +3,8 @@
  * signs anew for the destination, and forwards the sender's webhook-* headers renamed, so the
  * sender's signature still verifies after the hop.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
-import type { Receiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   createPipe,
   expectSignatureRejected,
@@ -16,18 +14,9 @@ import {
   newWhsec,
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile();
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

@@ -3,11 +3,9 @@
  * the relay and again downstream, after the hop, with stripe's constructEventAsync on the
  * ORIGINAL Stripe-Signature. Routing follows the event's `type`; dedupe its `id`.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Stripe from "stripe";
-import type { Receiver } from "../support/receiver.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   arrivalsOf,
   countEvents,
@@ -21,6 +19,7 @@ import {
   waitForArrival,
 } from "../fixtures/inbound/inbound-fixtures.ts";
 import { type Delivery, waitForStatus } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "whsec_test_5e1f0c3a9b8d7e6f5a4b3c2d1e0f9a8b";
 const stripe = new Stripe("sk_test_hookrelay");
@@ -31,19 +30,12 @@ const fixtures = [
   "stripe/checkout.session.completed.json",
 ];
 
-let relay: Relay;
-const receivers: Receiver[] = [];
+const { relay, receivers } = relayPerFile();
 const bodies = new Map<string, string>();
 
 beforeAll(async () => {
-  relay = await startRelay();
   const decoder = new TextDecoder();
   for (const path of fixtures) bodies.set(path, decoder.decode(await fixtureBytes(path)));
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
 });
 
 function bodyOf(path: string): string {

@@ -3,7 +3,7 @@
  * checks it with the provider's own published verifier, never with our code. A user signer
  * built on the host's `jose` is checked the same way.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { verify as verifyGithub } from "@octokit/webhooks-methods";
 import {
@@ -17,7 +17,6 @@ import {
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { type Receiver, startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import { strangerSecret } from "./api-fixtures.ts";
 import {
   createPluginEndpoint,
@@ -26,17 +25,10 @@ import {
   type PluginChoice,
   type PluginEndpoint,
 } from "./plugins-support.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay({ env: { HOOKRELAY_PLUGINS_DIR: fixtureDir("working") } });
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
+const { relay, receivers } = relayPerFile({
+  env: { HOOKRELAY_PLUGINS_DIR: fixtureDir("working") },
 });
 
 /** An endpoint of its own, subscribed to `type` only, with its own receiver. */

@@ -4,7 +4,7 @@
  * bytes), a skip sends nothing, and a transform that throws or never returns fails only its
  * attempt with `plugin_error` while the relay keeps serving.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { type Receiver, startReceiver } from "../support/receiver.ts";
 import { type Relay, startRelay } from "../support/relay.ts";
@@ -19,6 +19,7 @@ import {
   type PluginEndpoint,
   waitForPluginDelivery,
 } from "./plugins-support.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 /** Exact delays, so the retry gaps below can be checked against the schedule. */
 const env = {
@@ -29,17 +30,7 @@ const env = {
 /** Timers may fire a little early and attempt times are whole milliseconds. */
 const toleranceMs = 15;
 
-let relay: Relay;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay({ env });
-});
-
-afterAll(async () => {
-  for (const receiver of receivers) receiver.stop();
-  await relay.stop();
-});
+const { relay, receivers } = relayPerFile({ env });
 
 async function transformedEndpoint(
   on: Relay,
