@@ -2,10 +2,9 @@
  * /v1/sources validation: every refused create gets a 422 naming the field at fault, and a
  * refused create leaves nothing behind.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Receiver } from "../support/receiver.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   createSource,
   ingest,
@@ -13,21 +12,17 @@ import {
   uniqueSourceName,
 } from "../fixtures/inbound/inbound-fixtures.ts";
 import { type Endpoint, expectProblem, type Page, unknownId } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "sources-github-secret-0001";
 const github = { scheme: "github", secrets: [secret] };
 
-let relay: Relay;
+const { relay, receivers } = relayPerFile();
 let receiver: Receiver;
 
-beforeAll(async () => {
-  relay = await startRelay();
+beforeAll(() => {
   receiver = startReceiver();
-});
-
-afterAll(async () => {
-  receiver.stop();
-  await relay.stop();
+  receivers.push(receiver);
 });
 
 const post = (json: unknown) => relay.api("/v1/sources", { method: "POST", json });

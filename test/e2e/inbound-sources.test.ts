@@ -2,11 +2,10 @@
  * /v1/sources: create, read, list, change and delete inbound sources. A source's inline
  * destinations are endpoints that live and die with it, and its name is its ingest URL.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { sign as signGithub } from "@octokit/webhooks-methods";
 import type { Receiver } from "../support/receiver.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { type Relay, startRelay } from "../support/relay.ts";
 import {
   createSource,
   githubHeaders,
@@ -23,21 +22,17 @@ import {
   isoTime,
   type Page,
 } from "./api-fixtures.ts";
+import { relayPerFile } from "../support/relay-per-file.ts";
 
 const secret = "sources-github-secret-0001";
 const github = { scheme: "github", secrets: [secret] };
 
-let relay: Relay;
+const { relay, receivers } = relayPerFile();
 let receiver: Receiver;
 
-beforeAll(async () => {
-  relay = await startRelay();
+beforeAll(() => {
   receiver = startReceiver();
-});
-
-afterAll(async () => {
-  receiver.stop();
-  await relay.stop();
+  receivers.push(receiver);
 });
 
 const post = (json: unknown) => relay.api("/v1/sources", { method: "POST", json });
